@@ -1,0 +1,59 @@
+#pragma once
+// Progress and cancellation for long steps.
+//
+// A CancelFlag is set asynchronously (by the SIGINT/SIGTERM handler of the
+// command line, or by a test) and polled by the work loops between blocks and
+// by GDAL's progress callbacks; work stops by throwing core::Cancelled, so
+// every output is rolled back by the normal unwinding path.
+
+#include <atomic>
+#include <chrono>
+#include <iosfwd>
+#include <string>
+
+namespace relocplan::core {
+
+class CancelFlag {
+ public:
+  void request() noexcept { requested_.store(true); }
+  bool requested() const noexcept { return requested_.load(); }
+  void throw_if_requested() const;
+  std::atomic<bool>& raw() noexcept { return requested_; }
+
+ private:
+  std::atomic<bool> requested_{false};
+};
+
+// Draws a one-line bar on a terminal. When `enabled` is false (not a terminal,
+// or -q), it only polls the cancel flag.
+class Progress {
+ public:
+  Progress(bool enabled, const CancelFlag& cancel, std::ostream* sink = nullptr);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void begin(const std::string& stage);
+  // fraction in [0, 1]; throws Cancelled when cancellation was requested.
+  void update(double fraction);
+  void end();
+
+  const CancelFlag& cancel() const { return cancel_; }
+
+  // For GDALProgressFunc: pArg is a Progress*. Returns FALSE when cancelled.
+  static int gdal_callback(double fraction, const char* message, void* arg);
+
+ private:
+  void draw(double fraction, bool force);
+
+  bool enabled_;
+  const CancelFlag& cancel_;
+  std::ostream* sink_;
+  std::string stage_;
+  int last_permille_ = -1;
+  std::chrono::steady_clock::time_point last_draw_{};
+  std::chrono::steady_clock::time_point stage_start_{};
+  bool active_ = false;
+};
+
+}  // namespace relocplan::core

@@ -1,0 +1,107 @@
+#pragma once
+// Writing the run's GeoPackage without ever leaving a half-written file.
+//
+// Everything is written to a hidden temporary file beside the destination
+// (same folder, so the final rename stays on one file system) and renamed into
+// place only after GDAL has closed it and SQLite has checked it. An existing
+// destination is replaced only with --overwrite; otherwise the rename refuses
+// to replace it even if it appeared while the run was working. If the run
+// fails or is cancelled, the temporary files are removed.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "relocplan/core/progress.hpp"
+#include "relocplan/raster/gdal_handles.hpp"
+#include "relocplan/raster/grid.hpp"
+
+namespace relocplan::io {
+
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+enum class ColumnType { integer, real, text };
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::text;
+};
+
+// A vector layer or attribute table to write.
+struct Table {
+  std::string name;
+  std::string description;
+  std::vector<Column> columns;
+  std::vector<std::vector<Value>> rows;
+  // Geometry: none for an attribute table; otherwise one WKB per row.
+  bool has_geometry = false;
+  int geometry_type = 0;         // OGRwkbGeometryType
+  std::string crs_wkt;           // for layers with geometry
+  std::vector<std::string> wkb;  // one per row
+
+  std::size_t column_index(const std::string& name) const;
+};
+
+// Little-endian WKB of a 2-D point.
+std::string point_wkb(double x, double y);
+
+// Float32 raster on the analysis grid, first written to a temporary GeoTIFF
+// row strip by row strip (bounded memory), copied into the GeoPackage at the end.
+class RasterStrips {
+ public:
+  static constexpr float kNoData = -9999.0f;
+  RasterStrips(const std::filesystem::path& path, const raster::Grid& grid);
+  // Rows [row0, row0 + nrows), full width; NaN becomes NoData.
+  void write_rows(std::size_t row0, std::size_t nrows, const float* values);
+  void close();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  raster::Grid grid_;
+  raster::DatasetPtr ds_;
+  std::vector<float> scratch_;
+};
+
+class OutputGeoPackage {
+ public:
+  // Fails (OutputError) at once when `destination` exists and !overwrite, or
+  // when its folder cannot be created.
+  OutputGeoPackage(std::filesystem::path destination, bool overwrite);
+  ~OutputGeoPackage();
+  OutputGeoPackage(const OutputGeoPackage&) = delete;
+  OutputGeoPackage& operator=(const OutputGeoPackage&) = delete;
+
+  // A temporary raster in the work folder, to be added with add_raster.
+  std::unique_ptr<RasterStrips> new_raster_strips(const std::string& name, const raster::Grid& grid);
+  // Copies a finished temporary raster into the GeoPackage as a Float32
+  // gridded coverage table.
+  void add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
+                  core::Progress* progress);
+  void add_table(const Table& table);
+  // Closes, checks with SQLite and renames into place.
+  void commit();
+
+  const std::filesystem::path& destination() const { return destination_; }
+  const std::filesystem::path& temporary() const { return temp_path_; }
+
+ private:
+  void* vector_dataset();  // opens the temporary GeoPackage for vector writing
+  void close_dataset();
+  void cleanup() noexcept;
+
+  std::filesystem::path destination_, temp_path_, work_dir_;
+  bool overwrite_;
+  bool committed_ = false;
+  bool file_created_ = false;
+  raster::DatasetPtr ds_;
+};
+
+// Checks an existing output path before a run does any work.
+void check_destination(const std::filesystem::path& destination, bool overwrite);
+
+}  // namespace relocplan::io

@@ -1,0 +1,59 @@
+#pragma once
+// One run of a scenario: resolve the inputs, the working CRS and the analysis
+// grid; compute terrain block by block; attach terrain figures to every
+// village; write the GeoPackage.
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "relocplan/config/scenario.hpp"
+#include "relocplan/core/log.hpp"
+#include "relocplan/core/progress.hpp"
+#include "relocplan/raster/grid.hpp"
+#include "relocplan/raster/raster_source.hpp"
+#include "relocplan/vector/crs.hpp"
+#include "relocplan/vector/villages.hpp"
+
+namespace relocplan::pipeline {
+
+struct RunOptions {
+  std::optional<std::filesystem::path> output;  // -o; else [output] path; else <scenario stem>.gpkg
+  bool overwrite = false;
+  std::optional<std::size_t> block_rows;  // force the strip height (tests); else from the memory budget
+};
+
+// Everything a run needs, resolved and checked, before any heavy work.
+struct Plan {
+  config::Scenario scenario;
+  std::filesystem::path output;
+  bool output_exists = false;
+  vector::Crs working_crs;
+  std::string crs_reason;  // why this CRS ("auto: centre 107.30E 26.00N ...")
+  raster::Grid grid;
+  vector::VillageLayer villages;
+  std::unique_ptr<raster::RasterSource> dem;
+  std::size_t relief_radius_rows = 0;
+  std::size_t block_rows = 0;
+};
+
+Plan resolve(const config::Scenario& scenario, const RunOptions& options, core::Log& log);
+
+// The plan as text for `relocplan validate`.
+void print_plan(const Plan& plan, std::ostream& out);
+
+struct RunSummary {
+  std::filesystem::path output;
+  std::size_t villages = 0;
+  std::size_t villages_without_terrain = 0;
+  std::size_t grid_rows = 0, grid_cols = 0;
+  double seconds = 0;
+  std::size_t warnings = 0;
+};
+
+RunSummary run(const config::Scenario& scenario, const RunOptions& options, core::Log& log, core::Progress& progress);
+
+}  // namespace relocplan::pipeline

@@ -1,0 +1,156 @@
+#include "relocplan/config/scenario.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "relocplan/config/toml_reader.hpp"
+#include "relocplan/core/error.hpp"
+
+namespace relocplan::config {
+
+namespace {
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
+  std::filesystem::path path(p);
+  return path.is_absolute() ? path : (base / path).lexically_normal();
+}
+
+std::filesystem::path required_path(TableReader& t, const std::filesystem::path& base, const std::string& key) {
+  const std::string p = t.required_string(key);
+  if (p.empty()) t.fail(key, "must not be empty");
+  return resolve(base, p);
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw core::ScenarioError("cannot read scenario file '" + file.string() + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_scenario(ss.str(), std::filesystem::absolute(file));
+}
+
+Scenario parse_scenario(const std::string& text, const std::filesystem::path& file) {
+  Scenario s;
+  s.file = std::filesystem::absolute(file);
+  s.text = text;
+  s.thresholds = LayerDefaults::load_embedded();
+  const std::string fname = file.filename().string();
+  const std::filesystem::path base = s.file.parent_path();
+  const toml::table root = parse_toml(text, fname);
+  TableReader top(root, fname, "");
+
+  {
+    TableReader project = top.required_table("project");
+    s.name = project.required_string("name");
+    s.description = project.optional_string("description").value_or("");
+    project.finish();
+  }
+  {
+    TableReader grid = top.required_table("grid");
+    s.crs = grid.optional_string("crs").value_or("auto");
+    s.cell_size_m = grid.optional_number("cell_size_m").value_or(30.0);
+    if (!(s.cell_size_m > 0)) grid.fail("cell_size_m", "must be a positive number of metres");
+    grid.finish();
+  }
+  if (auto sa = top.optional_table("study_area")) {
+    const std::string from = sa->optional_string("from").value_or("villages");
+    if (from == "villages") s.study_area.mode = ExtentMode::villages;
+    else if (from == "boundary") s.study_area.mode = ExtentMode::boundary;
+    else if (from == "bounds") s.study_area.mode = ExtentMode::bounds;
+    else sa->fail("from", "must be \"villages\", \"boundary\" or \"bounds\", got \"" + from + "\"");
+    s.study_area.margin_m = sa->optional_number("margin_m").value_or(2000.0);
+    if (!(s.study_area.margin_m >= 0)) sa->fail("margin_m", "must be zero or positive");
+    if (auto b = sa->optional_string("boundary")) s.study_area.boundary_path = resolve(base, *b);
+    s.study_area.boundary_layer = sa->optional_string("boundary_layer");
+    auto bounds = sa->optional_number_array("bounds");
+    if (s.study_area.mode == ExtentMode::boundary && !s.study_area.boundary_path)
+      sa->fail("from", "\"boundary\" needs study_area.boundary (a polygon layer)");
+    if (s.study_area.mode == ExtentMode::bounds) {
+      if (!bounds) sa->fail("from", "\"bounds\" needs study_area.bounds = [xmin, ymin, xmax, ymax]");
+      if (bounds->size() != 4 || !((*bounds)[2] > (*bounds)[0] && (*bounds)[3] > (*bounds)[1]))
+        sa->fail("bounds", "must be [xmin, ymin, xmax, ymax] with xmax > xmin and ymax > ymin");
+      if (s.crs == "auto")
+        sa->fail("bounds", "explicit bounds are coordinates in the working CRS: set grid.crs to an EPSG code");
+      std::copy(bounds->begin(), bounds->end(), s.study_area.bounds.begin());
+    }
+    sa->finish();
+  }
+  {
+    TableReader inputs = top.required_table("inputs");
+    {
+      TableReader dem = inputs.required_table("dem");
+      s.dem.path = required_path(dem, base, "path");
+      s.dem.band = static_cast<int>(dem.optional_integer("band").value_or(1));
+      if (s.dem.band < 1) dem.fail("band", "must be 1 or more");
+      s.dem.resampling = dem.optional_string("resampling").value_or("bilinear");
+      if (s.dem.resampling != "bilinear" && s.dem.resampling != "cubic" && s.dem.resampling != "cubicspline")
+        dem.fail("resampling", "must be \"bilinear\", \"cubic\" or \"cubicspline\" for elevation, got \"" +
+                                   s.dem.resampling + "\"");
+      s.dem.nodata = dem.optional_number("nodata");
+      dem.finish();
+    }
+    {
+      TableReader v = inputs.required_table("villages");
+      s.villages.path = required_path(v, base, "path");
+      s.villages.layer = v.optional_string("layer");
+      s.villages.crs = v.optional_string("crs");
+      s.villages.x_field = v.optional_string("x_field");
+      s.villages.y_field = v.optional_string("y_field");
+      if (s.villages.x_field.has_value() != s.villages.y_field.has_value())
+        v.fail(s.villages.x_field ? "x_field" : "y_field", "x_field and y_field go together");
+      s.villages.encoding = v.optional_string("encoding");
+      TableReader f = v.required_table("fields");
+      s.villages.fields.id = f.required_string("id");
+      s.villages.fields.name = f.optional_string("name");
+      s.villages.fields.county = f.optional_string("county");
+      s.villages.fields.township = f.optional_string("township");
+      s.villages.fields.population = f.optional_string("population");
+      s.villages.fields.households = f.optional_string("households");
+      s.villages.fields.poor_households = f.optional_string("poor_households");
+      f.finish();
+      v.finish();
+    }
+    inputs.finish();
+  }
+  if (auto th = top.optional_table("thresholds")) {
+    for (const std::string& kind : th->keys()) {
+      if (!s.thresholds.has_kind(kind)) {
+        std::string known;
+        for (const auto& k : s.thresholds.kinds()) known += (known.empty() ? "" : ", ") + k;
+        th->fail(kind, "is not a layer kind (known: " + known + ")");
+      }
+      TableReader k = th->required_table(kind);
+      for (const std::string& key : k.keys()) {
+        if (!s.thresholds.has(kind, key)) {
+          std::string known;
+          for (const auto& x : s.thresholds.keys(kind)) known += (known.empty() ? "" : ", ") + x;
+          k.fail(key, "is not a threshold of layer kind '" + kind + "' (known: " + known + ")");
+        }
+        s.thresholds.set(kind, key, k.required_number(key));
+      }
+      k.finish();
+    }
+    th->finish();
+  }
+  if (s.thresholds.value("terrain", "village_radius_m") <= 0)
+    throw core::ScenarioError(fname + ": thresholds.terrain.village_radius_m must be positive");
+  if (s.thresholds.value("terrain", "relief_radius_m") < 0)
+    throw core::ScenarioError(fname + ": thresholds.terrain.relief_radius_m must be zero or positive");
+  if (auto out = top.optional_table("output")) {
+    if (auto p = out->optional_string("path")) s.output = resolve(base, *p);
+    out->finish();
+  }
+  if (auto proc = top.optional_table("processing")) {
+    if (auto mb = proc->optional_integer("memory_mb")) {
+      if (*mb < 16) proc->fail("memory_mb", "must be at least 16, got " + std::to_string(*mb));
+      s.memory_mb = static_cast<std::size_t>(*mb);
+    }
+    proc->finish();
+  }
+  top.finish();
+  return s;
+}
+
+}  // namespace relocplan::config

@@ -1,0 +1,318 @@
+#include "relocplan/io/output.hpp"
+
+#include <cpl_conv.h>
+#include <fcntl.h>
+#include <gdal.h>
+#include <gdal_utils.h>
+#include <ogr_api.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "relocplan/core/error.hpp"
+#include "relocplan/vector/crs.hpp"
+
+namespace relocplan::io {
+
+namespace fs = std::filesystem;
+
+std::size_t Table::column_index(const std::string& n) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].name == n) return i;
+  throw core::InternalError("table " + name + " has no column " + n);
+}
+
+std::string point_wkb(double x, double y) {
+  std::string w(21, '\0');
+  w[0] = 1;  // little endian
+  const std::uint32_t type = 1;
+  std::memcpy(&w[1], &type, 4);
+  std::memcpy(&w[5], &x, 8);
+  std::memcpy(&w[13], &y, 8);
+  return w;
+}
+
+// ---------------------------------------------------------------------------
+
+RasterStrips::RasterStrips(const fs::path& path, const raster::Grid& grid) : path_(path), grid_(grid) {
+  GDALDriverH drv = GDALGetDriverByName("GTiff");
+  if (!drv) throw core::InternalError("GDAL has no GTiff driver");
+  // ZSTD level 1: about as fast as no compression, a fraction of the disk.
+  const char* opts[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=ZSTD", "ZSTD_LEVEL=1",
+                        "BIGTIFF=IF_SAFER", nullptr};
+  CPLErrorReset();
+  ds_.reset(GDALCreate(drv, path.c_str(), static_cast<int>(grid.cols()), static_cast<int>(grid.rows()), 1,
+                       GDT_Float32, const_cast<char**>(opts)));
+  if (!ds_) throw core::OutputError("cannot create temporary raster '" + path.string() + "': " + core::last_gdal_error());
+  auto gt = grid.geotransform();
+  GDALSetGeoTransform(ds_.get(), gt.data());
+  GDALSetProjection(ds_.get(), grid.crs_wkt().c_str());
+  GDALSetRasterNoDataValue(GDALGetRasterBand(ds_.get(), 1), kNoData);
+}
+
+void RasterStrips::write_rows(std::size_t row0, std::size_t nrows, const float* values) {
+  const std::size_t n = nrows * grid_.cols();
+  scratch_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) scratch_[i] = std::isnan(values[i]) ? kNoData : values[i];
+  CPLErrorReset();
+  if (GDALRasterIO(GDALGetRasterBand(ds_.get(), 1), GF_Write, 0, static_cast<int>(row0),
+                   static_cast<int>(grid_.cols()), static_cast<int>(nrows), scratch_.data(),
+                   static_cast<int>(grid_.cols()), static_cast<int>(nrows), GDT_Float32, 0, 0) != CE_None)
+    throw core::OutputError("writing temporary raster '" + path_.string() + "' failed: " + core::last_gdal_error());
+}
+
+void RasterStrips::close() {
+  if (!ds_) return;
+  CPLErrorReset();
+  ds_.reset();
+  if (CPLGetLastErrorType() == CE_Failure)
+    throw core::OutputError("closing temporary raster '" + path_.string() + "' failed: " + core::last_gdal_error());
+}
+
+// ---------------------------------------------------------------------------
+
+void check_destination(const fs::path& destination, bool overwrite) {
+  std::error_code ec;
+  if (fs::exists(destination, ec) && !overwrite)
+    throw core::OutputError("output '" + destination.string() +
+                            "' already exists; pass --overwrite to replace it, or choose another path with -o");
+  if (fs::is_directory(destination, ec))
+    throw core::OutputError("output '" + destination.string() + "' is a folder, not a file");
+}
+
+OutputGeoPackage::OutputGeoPackage(fs::path destination, bool overwrite)
+    : destination_(fs::absolute(std::move(destination))), overwrite_(overwrite) {
+  check_destination(destination_, overwrite_);
+  std::error_code ec;
+  fs::create_directories(destination_.parent_path(), ec);
+  if (ec)
+    throw core::OutputError("cannot create folder '" + destination_.parent_path().string() + "': " + ec.message());
+  std::string stem(".");
+  stem.append(destination_.filename().string()).append(".").append(std::to_string(::getpid())).append(".tmp");
+  temp_path_ = destination_.parent_path() / (stem + ".gpkg");
+  work_dir_ = destination_.parent_path() / (stem + ".d");
+  cleanup();
+  fs::create_directories(work_dir_, ec);
+  if (ec) throw core::OutputError("cannot create temporary folder '" + work_dir_.string() + "': " + ec.message());
+}
+
+OutputGeoPackage::~OutputGeoPackage() {
+  if (!committed_) cleanup();
+}
+
+void OutputGeoPackage::cleanup() noexcept {
+  ds_.reset();
+  std::error_code ec;
+  for (const char* suffix : {"", "-journal", "-wal", "-shm"}) fs::remove(temp_path_.string() + suffix, ec);
+  fs::remove_all(work_dir_, ec);
+}
+
+std::unique_ptr<RasterStrips> OutputGeoPackage::new_raster_strips(const std::string& name, const raster::Grid& grid) {
+  return std::make_unique<RasterStrips>(work_dir_ / (name + ".tif"), grid);
+}
+
+namespace {
+class Args {
+ public:
+  Args& add(std::string s) {
+    store_.push_back(std::move(s));
+    return *this;
+  }
+  char** argv() {
+    ptrs_.clear();
+    for (auto& s : store_) ptrs_.push_back(s.data());
+    ptrs_.push_back(nullptr);
+    return ptrs_.data();
+  }
+
+ private:
+  std::vector<std::string> store_;
+  std::vector<char*> ptrs_;
+};
+}  // namespace
+
+void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
+                                  core::Progress* progress) {
+  strips.close();
+  close_dataset();
+  raster::DatasetPtr src(GDALOpenEx(strips.path().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+  if (!src) throw core::OutputError("cannot reopen temporary raster '" + strips.path().string() + "'");
+  Args args;
+  args.add("-of").add("GPKG");
+  args.add("-co").add("RASTER_TABLE=" + table).add("-co").add("RASTER_IDENTIFIER=" + table);
+  args.add("-co").add("RASTER_DESCRIPTION=" + description);
+  args.add("-co").add("TILE_FORMAT=TIFF").add("-co").add("BLOCKSIZE=256");
+  if (file_created_) args.add("-co").add("APPEND_SUBDATASET=YES");
+  GDALTranslateOptions* opts = GDALTranslateOptionsNew(args.argv(), nullptr);
+  if (!opts) throw core::InternalError("invalid GeoPackage raster options: " + core::last_gdal_error());
+  if (progress) GDALTranslateOptionsSetProgress(opts, core::Progress::gdal_callback, progress);
+  int usage_error = 0;
+  CPLErrorReset();
+  raster::DatasetPtr out(GDALTranslate(temp_path_.c_str(), src.get(), opts, &usage_error));
+  GDALTranslateOptionsFree(opts);
+  if (progress) progress->cancel().throw_if_requested();
+  if (!out)
+    throw core::OutputError("writing raster '" + table + "' to '" + temp_path_.string() + "' failed: " +
+                            core::last_gdal_error());
+  out.reset();
+  if (CPLGetLastErrorType() == CE_Failure)
+    throw core::OutputError("writing raster '" + table + "' failed: " + core::last_gdal_error());
+  file_created_ = true;
+  src.reset();
+  std::error_code ec;
+  fs::remove(strips.path(), ec);
+}
+
+void* OutputGeoPackage::vector_dataset() {
+  if (ds_) return ds_.get();
+  CPLErrorReset();
+  if (file_created_) {
+    ds_.reset(GDALOpenEx(temp_path_.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr));
+  } else {
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    if (!drv) throw core::InternalError("GDAL has no GPKG driver");
+    ds_.reset(GDALCreate(drv, temp_path_.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    file_created_ = static_cast<bool>(ds_);
+  }
+  if (!ds_) throw core::OutputError("cannot open '" + temp_path_.string() + "' for writing: " + core::last_gdal_error());
+  return ds_.get();
+}
+
+void OutputGeoPackage::close_dataset() {
+  if (!ds_) return;
+  CPLErrorReset();
+  ds_.reset();
+  if (CPLGetLastErrorType() == CE_Failure)
+    throw core::OutputError("closing '" + temp_path_.string() + "' failed: " + core::last_gdal_error());
+}
+
+void OutputGeoPackage::add_table(const Table& t) {
+  void* ds = vector_dataset();
+  std::vector<std::string> lco = {"FID=fid", "IDENTIFIER=" + t.name, "DESCRIPTION=" + t.description};
+  if (t.has_geometry) {
+    lco.push_back("GEOMETRY_NAME=geom");
+    lco.push_back("SPATIAL_INDEX=YES");
+  }
+  std::vector<const char*> lco_c;
+  for (const auto& s : lco) lco_c.push_back(s.c_str());
+  lco_c.push_back(nullptr);
+  OGRSpatialReferenceH srs = nullptr;
+  std::optional<vector::Crs> crs;
+  if (t.has_geometry) {
+    crs = vector::Crs::from_wkt(t.crs_wkt);
+    srs = crs->handle();
+  }
+  CPLErrorReset();
+  OGRLayerH layer = GDALDatasetCreateLayer(
+      ds, t.name.c_str(), srs, t.has_geometry ? static_cast<OGRwkbGeometryType>(t.geometry_type) : wkbNone,
+      const_cast<char**>(lco_c.data()));
+  if (!layer) throw core::OutputError("cannot create layer '" + t.name + "': " + core::last_gdal_error());
+  for (const Column& c : t.columns) {
+    const OGRFieldType ft = c.type == ColumnType::integer ? OFTInteger64
+                            : c.type == ColumnType::real  ? OFTReal
+                                                          : OFTString;
+    OGRFieldDefnH fd = OGR_Fld_Create(c.name.c_str(), ft);
+    const OGRErr err = OGR_L_CreateField(layer, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    if (err != OGRERR_NONE)
+      throw core::OutputError("cannot create field '" + c.name + "' in layer '" + t.name + "': " +
+                              core::last_gdal_error());
+  }
+  if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
+    throw core::OutputError("cannot start a transaction on '" + temp_path_.string() + "'");
+  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    OGRFeatureH f = OGR_F_Create(defn);
+    const auto& row = t.rows[r];
+    for (std::size_t c = 0; c < t.columns.size() && c < row.size(); ++c) {
+      const int idx = static_cast<int>(c);
+      std::visit(
+          [&](const auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::monostate>) OGR_F_SetFieldNull(f, idx);
+            else if constexpr (std::is_same_v<V, std::int64_t>) OGR_F_SetFieldInteger64(f, idx, v);
+            else if constexpr (std::is_same_v<V, double>) {
+              if (std::isfinite(v)) OGR_F_SetFieldDouble(f, idx, v);
+              else OGR_F_SetFieldNull(f, idx);
+            } else OGR_F_SetFieldString(f, idx, v.c_str());
+          },
+          row[c]);
+    }
+    if (t.has_geometry && r < t.wkb.size() && !t.wkb[r].empty()) {
+      OGRGeometryH g = nullptr;
+      if (OGR_G_CreateFromWkb(t.wkb[r].data(), srs, &g, static_cast<int>(t.wkb[r].size())) != OGRERR_NONE) {
+        OGR_F_Destroy(f);
+        throw core::InternalError("invalid geometry for row " + std::to_string(r) + " of '" + t.name + "'");
+      }
+      OGR_F_SetGeometryDirectly(f, g);
+    }
+    const OGRErr err = OGR_L_CreateFeature(layer, f);
+    OGR_F_Destroy(f);
+    if (err != OGRERR_NONE)
+      throw core::OutputError("cannot write feature " + std::to_string(r + 1) + " of layer '" + t.name + "': " +
+                              core::last_gdal_error());
+  }
+  if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+    throw core::OutputError("cannot commit layer '" + t.name + "' to '" + temp_path_.string() + "': " +
+                            core::last_gdal_error());
+}
+
+namespace {
+
+// SQLite's own check of the finished file, before it is put in place.
+void check_with_sqlite(const fs::path& path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw core::OutputError("cannot reopen '" + path.string() + "' to check it: " + msg);
+  }
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> guard(db, &sqlite3_close);
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) != SQLITE_OK)
+    throw core::OutputError("cannot check '" + path.string() + "': " + sqlite3_errmsg(db));
+  std::string result;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const auto* text = sqlite3_column_text(st, 0);
+    if (text) result += reinterpret_cast<const char*>(text);
+  }
+  sqlite3_finalize(st);
+  if (result != "ok") throw core::OutputError("the written GeoPackage failed SQLite's integrity check: " + result);
+}
+
+}  // namespace
+
+void OutputGeoPackage::commit() {
+  if (!file_created_) vector_dataset();
+  close_dataset();
+  check_with_sqlite(temp_path_);
+  std::error_code ec;
+  fs::remove_all(work_dir_, ec);
+  // Put the file in place. Without --overwrite the kernel refuses to replace a
+  // destination that appeared meanwhile (RENAME_NOREPLACE).
+  int rc = 0;
+  if (overwrite_) {
+    rc = std::rename(temp_path_.c_str(), destination_.c_str());
+  } else {
+    rc = ::renameat2(AT_FDCWD, temp_path_.c_str(), AT_FDCWD, destination_.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+      // File systems without RENAME_NOREPLACE: link() also refuses to replace.
+      rc = ::link(temp_path_.c_str(), destination_.c_str());
+      if (rc == 0) ::unlink(temp_path_.c_str());
+    }
+  }
+  if (rc != 0) {
+    const int e = errno;
+    if (e == EEXIST)
+      throw core::OutputError("output '" + destination_.string() +
+                              "' appeared while the run was working; it was kept. Pass --overwrite to replace it");
+    throw core::OutputError("cannot move the finished output to '" + destination_.string() + "': " + std::strerror(e));
+  }
+  committed_ = true;
+}
+
+}  // namespace relocplan::io
