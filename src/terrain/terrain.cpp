@@ -13,6 +13,7 @@ namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr double kDegPerRad = 180.0 / std::numbers::pi;
+constexpr double kRadPerDeg = std::numbers::pi / 180.0;
 
 const float* row_or_null(const RowStrip& dem, std::size_t grid_rows, long long r) {
   if (r < 0 || r >= static_cast<long long>(grid_rows)) return nullptr;
@@ -28,7 +29,6 @@ const float* row_or_null(const RowStrip& dem, std::size_t grid_rows, long long r
 void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t out_row0, std::size_t out_rows,
                        double cell_size, float* slope_deg, float* aspect_deg) {
   const std::size_t cols = dem.cols;
-  const double inv_8cell = 1.0 / (8.0 * cell_size);
   for (std::size_t k = 0; k < out_rows; ++k) {
     const long long r = static_cast<long long>(out_row0 + k);
     const float* up = row_or_null(dem, grid_rows, r - 1);
@@ -44,33 +44,40 @@ void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t o
         continue;
       }
       // A missing neighbour (edge or NoData) takes the centre's value.
-      auto at = [&](const float* row, long long cc) -> double {
+      auto at = [&](const float* row, long long cc) -> float {
         if (row == nullptr || cc < 0 || cc >= static_cast<long long>(cols)) return z;
         const float v = row[cc];
-        return std::isnan(v) ? static_cast<double>(z) : static_cast<double>(v);
+        return std::isnan(v) ? z : v;
       };
       const long long ci = static_cast<long long>(c);
       // 3x3 window, gdaldem's numbering: 0 1 2 / 3 4 5 / 6 7 8 (row 0 is north).
-      const double w0 = at(up, ci - 1), w1 = at(up, ci), w2 = at(up, ci + 1);
-      const double w3 = at(mid, ci - 1), w5 = at(mid, ci + 1);
-      const double w6 = at(down, ci - 1), w7 = at(down, ci), w8 = at(down, ci + 1);
-      const double east_minus_west = (w2 + w5 + w5 + w8) - (w0 + w3 + w3 + w6);
-      const double south_minus_north = (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2);
+      // The sums are float, in gdaldem's order (GDALSlopeHornAlg and
+      // GDALAspectAlg sum the float window before widening to double), so that
+      // results equal gdaldem's to the last bits, not just to 1e-4 degrees; on
+      // near-flat cells the aspect is ill-conditioned and double sums would
+      // differ from gdaldem by hundredths of a degree.
+      const float w0 = at(up, ci - 1), w1 = at(up, ci), w2 = at(up, ci + 1);
+      const float w3 = at(mid, ci - 1), w5 = at(mid, ci + 1);
+      const float w6 = at(down, ci - 1), w7 = at(down, ci), w8 = at(down, ci + 1);
+      const float west_minus_east = (w0 + w3 + w3 + w6) - (w2 + w5 + w5 + w8);
+      const float south_minus_north = (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2);
       if (srow) {
-        const double gx = east_minus_west * inv_8cell;
-        const double gy = south_minus_north * inv_8cell;
-        srow[c] = static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy)) * kDegPerRad);
+        const double gx = west_minus_east / cell_size;
+        const double gy = south_minus_north / cell_size;
+        srow[c] = static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy) / 8.0) * kDegPerRad);
       }
       if (arow) {
-        if (east_minus_west == 0.0 && south_minus_north == 0.0) {
+        if (west_minus_east == 0.0f && south_minus_north == 0.0f) {
           arow[c] = kNaN;  // flat: no direction
         } else {
-          // Angle of the downslope direction, counter-clockwise from east, turned
-          // into an azimuth clockwise from north.
-          const double math_deg = std::atan2(south_minus_north, -east_minus_west) * kDegPerRad;
-          double az = math_deg > 90.0 ? 450.0 - math_deg : 90.0 - math_deg;
-          if (az >= 360.0) az -= 360.0;
-          arow[c] = static_cast<float>(az);
+          // Angle of the downslope direction counter-clockwise from east,
+          // turned into an azimuth clockwise from north.
+          const double east_minus_west = -static_cast<double>(west_minus_east);
+          float az = static_cast<float>(std::atan2(static_cast<double>(south_minus_north), -east_minus_west) /
+                                        kRadPerDeg);
+          az = az > 90.0f ? 450.0f - az : 90.0f - az;
+          if (az == 360.0f) az = 0.0f;
+          arow[c] = az;
         }
       }
     }

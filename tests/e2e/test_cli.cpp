@@ -1,0 +1,180 @@
+// The command line on the generated sample county, as a planner runs it.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using testsupport::run_command;
+
+namespace {
+
+const std::string kExe = RELOCPLAN_EXE;
+const fs::path kSampleDir = RELOCPLAN_TEST_SAMPLE_DIR;
+
+// The sample scenario, copied next to the generated data, writing to `out`.
+fs::path sample_scenario(const std::string& out_name, const std::string& edit_from = "",
+                         const std::string& edit_to = "") {
+  std::string text = testsupport::read_text(fs::path(RELOCPLAN_SOURCE_DIR) / "samples/sample-county/scenario.toml");
+  const auto p = text.find("path = \"../../out/sample.gpkg\"");
+  REQUIRE(p != std::string::npos);
+  text.replace(p, std::string("path = \"../../out/sample.gpkg\"").size(), "path = \"out/" + out_name + "\"");
+  if (!edit_from.empty()) {
+    const auto q = text.find(edit_from);
+    REQUIRE(q != std::string::npos);
+    text.replace(q, edit_from.size(), edit_to);
+  }
+  const fs::path scenario = kSampleDir / ("scenario-" + out_name + ".toml");
+  testsupport::write_text(scenario, text);
+  return scenario;
+}
+
+std::size_t csv_rows(const fs::path& csv) {
+  std::ifstream in(csv);
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line))
+    if (!line.empty()) ++n;
+  return n - 1;
+}
+
+bool has_temp_files(const fs::path& dir) {
+  if (!fs::exists(dir)) return false;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp") != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("--version names relocplan and its libraries", "[cli]") {
+  const auto r = run_command({kExe, "--version"});
+  CHECK(r.exit_code == 0);
+  for (const char* lib : {"relocplan ", "GDAL ", "PROJ ", "GEOS ", "SQLite "}) CHECK_THAT(r.out, Catch::Contains(lib));
+}
+
+TEST_CASE("--help on every subcommand, with the exit codes", "[cli]") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{kExe, "--help"}, {kExe, "run", "--help"}, {kExe, "validate", "--help"}}) {
+    const auto r = run_command(args);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Catch::Contains("Exit codes") && Catch::Contains("130"));
+  }
+  const auto bad = run_command({kExe, "run"});
+  CHECK(bad.exit_code == 2);
+  const auto unknown = run_command({kExe, "frobnicate"});
+  CHECK(unknown.exit_code == 2);
+}
+
+TEST_CASE("validate prints the plan and writes nothing", "[cli]") {
+  const fs::path scenario = sample_scenario("validate.gpkg");
+  const auto r = run_command({kExe, "validate", scenario.string()});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("working CRS  EPSG:4545"));
+  CHECK_THAT(r.out, Catch::Contains("read directly (already on the grid)"));
+  CHECK_THAT(r.out, Catch::Contains("village_id       <- 'code'"));
+  CHECK_THAT(r.out, Catch::Contains("valid: nothing was written"));
+  CHECK_FALSE(fs::exists(kSampleDir / "out/validate.gpkg"));
+}
+
+TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts", "[cli][sample]") {
+  const fs::path scenario = sample_scenario("sample.gpkg");
+  const fs::path out = kSampleDir / "out/sample.gpkg";
+  fs::remove(out);
+  const auto r = run_command({kExe, "run", scenario.string(), "-q"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(fs::exists(out));
+  const auto v = run_command({"/usr/bin/python3", "-m", "osgeo_utils.samples.validate_gpkg", out.string()});
+  INFO(v.out << v.err);
+  CHECK(v.exit_code == 0);
+  const auto layers = testsupport::layer_names(out);
+  CHECK(layers == std::vector<std::string>{"villages", "run_info"});
+  const auto villages = testsupport::read_features(out, "villages");
+  CHECK(villages.size() == csv_rows(kSampleDir / "data/villages.csv"));
+  std::size_t with_slope = 0;
+  for (const auto& row : villages) with_slope += !row.at("slope_deg").empty();
+  CHECK(with_slope == villages.size());
+  for (const char* raster : {"elevation", "slope", "relief"}) {
+    const auto d = testsupport::read_raster("GPKG:" + out.string() + ":" + raster);
+    CHECK(d.rows > 1000);
+    CHECK(d.cols > 1000);
+    CHECK(d.nodata == Approx(-9999.0));
+  }
+  CHECK_FALSE(has_temp_files(kSampleDir / "out"));
+
+  SECTION("the same run again keeps the output unless --overwrite is given") {
+    const auto before = fs::last_write_time(out);
+    const auto again = run_command({kExe, "run", scenario.string(), "-q"});
+    CHECK(again.exit_code == 4);
+    CHECK_THAT(again.err, Catch::Contains("already exists; pass --overwrite"));
+    CHECK(fs::last_write_time(out) == before);
+    const auto over = run_command({kExe, "run", scenario.string(), "-q", "--overwrite", "-o", (kSampleDir / "out/sample2.gpkg").string()});
+    CHECK(over.exit_code == 0);
+    // Same inputs, same results.
+    CHECK(testsupport::read_features(kSampleDir / "out/sample2.gpkg", "villages") == villages);
+  }
+}
+
+TEST_CASE("scenario and data errors give the documented exit codes and messages", "[cli][errors]") {
+  struct Case {
+    std::string from, to;
+    int code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"memory_mb = 512", "memory_mb = 512\nthreads = 4", 2, "unknown key 'processing.threads'"},
+      {"path = \"data/dem.tif\"", "path = \"data/missing.tif\"", 2, "inputs.dem.path: file '"},
+      {"households = \"households\"", "households = \"hh\"", 2, "field 'hh' not found in layer 'villages'"},
+      {"crs = \"auto\"", "crs = \"EPSG:123456\"", 2, "'EPSG:123456' is not a coordinate reference system"},
+      {"crs = \"auto\"", "crs = \"EPSG:4326\"", 2, "is not a projected CRS"},
+      {"cell_size_m = 30", "cell_size_m = \"thirty\"", 2, "grid.cell_size_m: must be a number, got a string"},
+      {"path = \"data/dem.tif\"", "path = \"data/villages.csv\"", 3, "as a raster"},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    const fs::path scenario = sample_scenario("err" + std::to_string(++i) + ".gpkg", c.from, c.to);
+    const auto r = run_command({kExe, "run", scenario.string(), "-q"});
+    INFO(c.to << "\n" << r.err);
+    CHECK(r.exit_code == c.code);
+    CHECK_THAT(r.err, Catch::Contains("relocplan: error: ") && Catch::Contains(c.message));
+    CHECK_FALSE(fs::exists(kSampleDir / ("out/err" + std::to_string(i) + ".gpkg")));
+  }
+}
+
+TEST_CASE("Ctrl-C cancels cleanly: exit 130, no output, no temporary files", "[cli][cancel]") {
+  // A small memory budget makes the run long enough to be interrupted.
+  const fs::path scenario = sample_scenario("cancel.gpkg", "memory_mb = 512", "memory_mb = 16");
+  const fs::path out_dir = kSampleDir / "out";
+  fs::create_directories(out_dir);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::freopen("/dev/null", "w", stderr);
+    ::freopen("/dev/null", "w", stdout);
+    ::execl(kExe.c_str(), kExe.c_str(), "run", scenario.c_str(), "-q", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  bool saw_temp = false;
+  for (int i = 0; i < 30000 && !saw_temp; ++i) {
+    saw_temp = has_temp_files(out_dir);
+    if (!saw_temp) std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(saw_temp);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK_FALSE(fs::exists(out_dir / "cancel.gpkg"));
+  CHECK_FALSE(has_temp_files(out_dir));
+}

@@ -1,0 +1,77 @@
+#pragma once
+// Small inputs built in code for the tests: rasters, village layers, scenarios,
+// temporary folders, and running the command line.
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace testsupport {
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the system's temporary folder, removed afterwards.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  fs::path path_;
+};
+
+struct RasterData {
+  std::size_t rows = 0, cols = 0;
+  std::array<double, 6> geotransform{};
+  std::vector<float> values;
+  std::optional<double> nodata;
+  float at(std::size_t r, std::size_t c) const { return values[r * cols + c]; }
+};
+
+// Writes a one-band Float32 GeoTIFF in the given CRS ("EPSG:4545" or WKT).
+void write_geotiff(const fs::path& path, const RasterData& data, const std::string& crs);
+// Reads band 1 of any GDAL raster ("GPKG:out.gpkg:slope" too) as float.
+RasterData read_raster(const std::string& name);
+
+// Rolling synthetic terrain: sums of sines and a ridge, deterministic, metres.
+RasterData synthetic_dem(std::size_t rows, std::size_t cols, double xmin, double ymax, double cell,
+                         double amplitude = 400.0);
+
+struct TestVillage {
+  std::string id;
+  double x = 0, y = 0;  // in the layer's CRS
+  std::string name;
+  std::optional<std::int64_t> population, households, poor_households;
+};
+
+// A point layer "villages" with fields code, name, pop, hh, poor (GPKG,
+// GeoJSON, Shapefile or CSV by extension; CSV gets lon/lat columns x, y).
+void write_villages(const fs::path& path, const std::string& crs, const std::vector<TestVillage>& villages);
+
+// Attribute rows of a layer, every field as text ("" for null), by field name.
+std::vector<std::map<std::string, std::string>> read_features(const fs::path& path, const std::string& layer);
+std::vector<std::string> layer_names(const fs::path& path);
+
+// Writes text to a file.
+void write_text(const fs::path& path, const std::string& text);
+std::string read_text(const fs::path& path);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+// Runs a program (no shell) and captures its output. `env` entries are NAME=VALUE.
+CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+
+bool shared_data_present();
+fs::path shared_data_dir();
+
+}  // namespace testsupport

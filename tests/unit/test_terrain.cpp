@@ -1,0 +1,177 @@
+#include <gdal.h>
+#include <gdal_utils.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "relocplan/terrain/terrain.hpp"
+#include "test_support.hpp"
+
+using namespace relocplan::terrain;
+using testsupport::RasterData;
+
+namespace {
+
+const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Runs gdaldem (the library entry point of the command-line tool) on a raster.
+RasterData gdaldem(const std::string& mode, const RasterData& dem, const std::string& crs) {
+  testsupport::write_geotiff("/vsimem/relocplan_dem.tif", dem, crs);
+  GDALDatasetH src = GDALOpen("/vsimem/relocplan_dem.tif", GA_ReadOnly);
+  char* args[] = {const_cast<char*>("-of"), const_cast<char*>("GTiff"), const_cast<char*>("-alg"),
+                  const_cast<char*>("Horn"), nullptr};
+  GDALDEMProcessingOptions* opts = GDALDEMProcessingOptionsNew(args, nullptr);
+  int usage = 0;
+  GDALDatasetH out = GDALDEMProcessing("/vsimem/relocplan_out.tif", src, mode.c_str(), nullptr, opts, &usage);
+  GDALDEMProcessingOptionsFree(opts);
+  REQUIRE(out != nullptr);
+  GDALClose(out);
+  GDALClose(src);
+  RasterData r = testsupport::read_raster("/vsimem/relocplan_out.tif");
+  VSIUnlink("/vsimem/relocplan_dem.tif");
+  VSIUnlink("/vsimem/relocplan_out.tif");
+  return r;
+}
+
+double angle_diff(double a, double b) {
+  const double d = std::fmod(std::abs(a - b), 360.0);
+  return std::min(d, 360.0 - d);
+}
+
+void compare_with_gdaldem(const RasterData& dem, double cell) {
+  const RowStrip strip{dem.values.data(), dem.cols, 0, dem.rows};
+  std::vector<float> slope(dem.values.size()), aspect(dem.values.size());
+  horn_slope_aspect(strip, dem.rows, 0, dem.rows, cell, slope.data(), aspect.data());
+  const RasterData ref_slope = gdaldem("slope", dem, "EPSG:4545");
+  const RasterData ref_aspect = gdaldem("aspect", dem, "EPSG:4545");
+  double worst_slope = 0, worst_aspect = 0;
+  std::size_t compared = 0;
+  for (std::size_t r = 1; r + 1 < dem.rows; ++r)
+    for (std::size_t c = 1; c + 1 < dem.cols; ++c) {
+      const std::size_t k = r * dem.cols + c;
+      worst_slope = std::max(worst_slope, std::abs(double(slope[k]) - ref_slope.values[k]));
+      if (ref_aspect.values[k] != -9999.0f) {
+        REQUIRE_FALSE(std::isnan(aspect[k]));
+        worst_aspect = std::max(worst_aspect, angle_diff(aspect[k], ref_aspect.values[k]));
+      } else {
+        CHECK(std::isnan(aspect[k]));
+      }
+      ++compared;
+    }
+  CHECK(compared == (dem.rows - 2) * (dem.cols - 2));
+  CHECK(worst_slope < 1e-4);
+  CHECK(worst_aspect < 1e-4);
+}
+
+}  // namespace
+
+TEST_CASE("Horn slope and aspect equal gdaldem on interior cells (synthetic DEM)", "[terrain][gdaldem]") {
+  const RasterData dem = testsupport::synthetic_dem(90, 130, 500000.0, 2900000.0, 30.0, 600.0);
+  compare_with_gdaldem(dem, 30.0);
+}
+
+TEST_CASE("Horn slope and aspect equal gdaldem on flat and planar surfaces", "[terrain][gdaldem]") {
+  RasterData dem = testsupport::synthetic_dem(20, 25, 500000.0, 2900000.0, 10.0);
+  // A tilted plane facing east-south-east, and a flat patch (aspect undefined).
+  for (std::size_t r = 0; r < dem.rows; ++r)
+    for (std::size_t c = 0; c < dem.cols; ++c)
+      dem.values[r * dem.cols + c] = (c < 12) ? static_cast<float>(500.0 - 3.0 * c + 1.0 * r) : 440.0f;
+  compare_with_gdaldem(dem, 10.0);
+  const RowStrip strip{dem.values.data(), dem.cols, 0, dem.rows};
+  std::vector<float> slope(dem.values.size()), aspect(dem.values.size());
+  horn_slope_aspect(strip, dem.rows, 0, dem.rows, 10.0, slope.data(), aspect.data());
+  // Hand-computed: dz/dx = -0.3, dz/dy (southward) = +0.1 -> slope atan(sqrt(0.1)).
+  CHECK(slope[5 * dem.cols + 5] == Approx(std::atan(std::sqrt(0.09 + 0.01)) * 180.0 / M_PI).epsilon(1e-6));
+  CHECK(std::isnan(aspect[5 * dem.cols + 20]));
+  CHECK(slope[5 * dem.cols + 20] == 0.0f);
+}
+
+TEST_CASE("slope edge and NoData policy: centre NoData gives NoData, missing neighbours take the centre", "[terrain]") {
+  // 5 x 5, a plane z = 2x (x in cells of 1 m) with one NoData cell at (1,1).
+  std::vector<float> z(25);
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < 5; ++c) z[r * 5 + c] = static_cast<float>(2 * c);
+  z[1 * 5 + 1] = kNaN;
+  std::vector<float> slope(25), aspect(25);
+  horn_slope_aspect({z.data(), 5, 0, 5}, 5, 0, 5, 1.0, slope.data(), aspect.data());
+  CHECK(std::isnan(slope[6]));
+  CHECK(std::isnan(aspect[6]));
+  // Interior cell (3,3), all neighbours valid: gradient 2, facing west (270).
+  CHECK(slope[3 * 5 + 3] == Approx(std::atan(2.0) * 180.0 / M_PI));
+  CHECK(aspect[3 * 5 + 3] == Approx(270.0));
+  // Corner (4,4): the missing row below and column to the right take the
+  // centre's 8. West minus east = (6+12+8) - (8+16+8) = -6, south minus north
+  // = (8+16+8) - (6+16+8) = 2; divided by 8: 0.75 and 0.25.
+  CHECK(slope[24] == Approx(std::atan(std::sqrt(0.75 * 0.75 + 0.25 * 0.25)) * 180.0 / M_PI));
+  // Cell (0,0): the NoData neighbour (1,1) and the missing row and column take
+  // the centre's 0; only (0,1) = 2 is seen: west minus east = -4, /8 = 0.5.
+  CHECK(slope[0] == Approx(std::atan(0.5) * 180.0 / M_PI));
+  // Every valid cell has a value.
+  for (int k = 0; k < 25; ++k)
+    if (k != 6) CHECK_FALSE(std::isnan(slope[k]));
+}
+
+TEST_CASE("circle window half-widths", "[terrain][relief]") {
+  const CircleWindow w(2.5);
+  CHECK(w.radius_rows == 2);
+  CHECK(w.half_width == std::vector<int>{1, 2, 2, 2, 1});
+  const CircleWindow w0(0.0);
+  CHECK(w0.radius_rows == 0);
+  CHECK(w0.half_width == std::vector<int>{0});
+  const CircleWindow w1(1.0);
+  CHECK(w1.half_width == std::vector<int>{0, 1, 0});
+}
+
+TEST_CASE("relief on a hand-checked 3x3 grid", "[terrain][relief]") {
+  std::vector<float> z = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<float> rel(9);
+  local_relief({z.data(), 3, 0, 3}, 3, 0, 3, CircleWindow(1.0), rel.data());
+  // Centre: plus-shape 2,4,5,6,8 -> 6. Corner (0,0): 1,2,4 -> 3. Edge (0,1): 1,2,3,5 -> 4.
+  CHECK(rel[4] == 6.0f);
+  CHECK(rel[0] == 3.0f);
+  CHECK(rel[1] == 4.0f);
+  CHECK(rel[8] == 9.0f - 6.0f);
+}
+
+TEST_CASE("relief: van Herk/Gil-Werman equals the direct scan on random terrain with holes", "[terrain][relief]") {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(0.0f, 1000.0f);
+  const std::size_t rows = 41, cols = 53;
+  std::vector<float> z(rows * cols);
+  for (auto& v : z) v = u(rng);
+  for (int k = 0; k < 80; ++k) z[rng() % z.size()] = kNaN;
+  for (double radius : {0.0, 1.0, 1.5, 2.0, 3.7, 6.2, 30.0}) {
+    const CircleWindow w(radius);
+    std::vector<float> fast(z.size()), direct(z.size());
+    local_relief({z.data(), cols, 0, rows}, rows, 0, rows, w, fast.data());
+    local_relief_direct({z.data(), cols, 0, rows}, rows, 0, rows, w, direct.data());
+    for (std::size_t k = 0; k < z.size(); ++k) {
+      if (std::isnan(direct[k])) CHECK(std::isnan(fast[k]));
+      else REQUIRE(fast[k] == direct[k]);
+    }
+  }
+}
+
+TEST_CASE("relief and slope of a strip equal the whole-array result bit for bit", "[terrain][blocks]") {
+  const RasterData dem = testsupport::synthetic_dem(60, 37, 0.0, 0.0, 30.0);
+  const CircleWindow w(4.3);
+  std::vector<float> whole_relief(dem.values.size()), whole_slope(dem.values.size());
+  local_relief({dem.values.data(), dem.cols, 0, dem.rows}, dem.rows, 0, dem.rows, w, whole_relief.data());
+  horn_slope_aspect({dem.values.data(), dem.cols, 0, dem.rows}, dem.rows, 0, dem.rows, 30.0, whole_slope.data(),
+                    nullptr);
+  // Rows 20..29 from a strip that holds exactly rows 16..33 (halo 4).
+  const std::size_t r0 = 20, n = 10, halo = 4;
+  const RowStrip strip{dem.values.data() + (r0 - halo) * dem.cols, dem.cols, r0 - halo, n + 2 * halo};
+  std::vector<float> relief(n * dem.cols), slope(n * dem.cols);
+  local_relief(strip, dem.rows, r0, n, w, relief.data());
+  horn_slope_aspect(strip, dem.rows, r0, n, 30.0, slope.data(), nullptr);
+  for (std::size_t k = 0; k < n * dem.cols; ++k) {
+    REQUIRE(relief[k] == whole_relief[r0 * dem.cols + k]);
+    REQUIRE(slope[k] == whole_slope[r0 * dem.cols + k]);
+  }
+  // A strip missing a needed row is a programming error, reported, not read out of bounds.
+  const RowStrip short_strip{dem.values.data() + r0 * dem.cols, dem.cols, r0, n};
+  CHECK_THROWS(local_relief(short_strip, dem.rows, r0, n, w, relief.data()));
+}
