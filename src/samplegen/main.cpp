@@ -686,6 +686,7 @@ class World {
   static constexpr double kFlowCell = 240.0;    // drainage grid spacing (m)
   static constexpr double kFlowMargin = 2400.0;  // drainage grid beyond the DEM (m)
   static constexpr double kChannelArea = 0.9;  // km2 that start a valley
+  static constexpr double kMaxGrade = 0.08;    // steepest bed gradient near a confluence
 
   bool inside(const Pt& p, double margin) const {
     return p.x >= -margin && p.v >= -margin && p.x <= W_ + margin && p.v <= H_ + margin;
@@ -916,6 +917,8 @@ class World {
       double prev = b0;
       for (size_t k = 0; k < n; ++k) {
         double b = (k == 0) ? b0 : std::max(prev, r.zf[k] - incision(r.area[k]));
+        // graded towards the mouth: no hanging valleys above the parent
+        b = std::min(b, b0 + kMaxGrade * r.s[k]);
         b = std::max(b0, std::min(b, cons[k]));
         r.bed[k] = b;
         prev = b;
@@ -1900,6 +1903,16 @@ int run(const Options& opt) {
   world.build();
 
   DemInfo info = gridOrigin(world, geo, gk108);
+  if (std::getenv("RPSG_DEBUG") != nullptr) {  // TEMPORARY
+    FILE* df = std::fopen("/tmp/ana/rivers.csv", "w");
+    std::fprintf(df, "river,order,k,x,y,bed,area\n");
+    for (size_t ri = 0; ri < world.rivers().size(); ++ri) {
+      const River& r = world.rivers()[ri];
+      for (size_t k = 0; k < r.p.size(); ++k)
+        std::fprintf(df, "%zu,%d,%zu,%.2f,%.2f,%.3f,%.3f\n", ri, r.order, k, info.originE + r.p[k].x, info.originN - r.p[k].v, r.bed[k], r.area[k]);
+    }
+    std::fclose(df);
+  }
   writeDem(world, dir, gk108, info);
   const double voidHa = static_cast<double>(info.nodata) * world.cell() * world.cell() / 10000.0;
   std::printf("dem.tif: %d x %d cells of %g m, EPSG:4546, elevation %.1f to %.1f m, %lld NoData cells (%.1f ha)\n",

@@ -40,7 +40,7 @@ void compare_slope_on(const std::filesystem::path& dem_path, double cell, double
   src.read_rows(0, grid.rows(), dem.values.data());
   std::size_t valid = 0;
   for (float v : dem.values) valid += !std::isnan(v);
-  REQUIRE(valid == grid.cells());  // the window lies inside the DEM's data
+  REQUIRE(valid > grid.cells() * 99 / 100);  // the window lies inside the DEM (real DEMs have a few voids)
 
   std::vector<float> slope(grid.cells());
   terrain::horn_slope_aspect({dem.values.data(), grid.cols(), 0, grid.rows()}, grid.rows(), 0, grid.rows(), cell,
@@ -53,12 +53,19 @@ void compare_slope_on(const std::filesystem::path& dem_path, double cell, double
   GDALClose(d);
   const auto ref = testsupport::read_raster("/vsimem/real_slope.tif");
   double worst = 0, sum = 0;
+  std::size_t compared = 0;
   for (std::size_t r = 1; r + 1 < grid.rows(); ++r)
     for (std::size_t c = 1; c + 1 < grid.cols(); ++c) {
       const std::size_t k = r * grid.cols() + c;
+      bool full = true;  // gdaldem leaves cells beside voids NoData; compare where the 3x3 window is whole
+      for (int dr = -1; dr <= 1; ++dr)
+        for (int dc = -1; dc <= 1; ++dc) full = full && !std::isnan(dem.values[(r + dr) * grid.cols() + c + dc]);
+      if (!full) continue;
+      ++compared;
       worst = std::max(worst, std::abs(double(slope[k]) - ref.values[k]));
       sum += slope[k];
     }
+  CHECK(compared > grid.cells() * 95 / 100);
   CHECK(worst < 1e-4);
   CHECK(sum > 0);
   VSIUnlink("/vsimem/real_dem.tif");
