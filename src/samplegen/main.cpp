@@ -354,7 +354,7 @@ class Terrain {
     for (size_t i = 0; i < bs.size(); ++i) {
       RangeDef r{};
       r.b0 = bs[i] + rng.range(-2500.0, 2500.0);
-      r.amp = rng.range(520.0, 640.0);
+      r.amp = rng.range(470.0, 590.0);
       r.width = rng.range(4800.0, 6200.0);
       r.salt = salt_ + 1000 + 17 * i;
       ranges_.push_back(r);
@@ -372,7 +372,7 @@ class Terrain {
     const double a = (x + v) * kInvSqrt2;
     const double b = (x - v) * kInvSqrt2;
     // regional surface: higher in the NW, lower towards the SE
-    double macro = 1100.0 + 160.0 * (0.5 - a / diag_) + 110.0 * fbm(x / 26000.0, v / 26000.0, 3, salt_ + 1);
+    double macro = 1160.0 + 160.0 * (0.5 - a / diag_) + 110.0 * fbm(x / 26000.0, v / 26000.0, 3, salt_ + 1);
     double rangeProf = 0.0;
     for (const RangeDef& r : ranges_) {
       if (std::fabs(b - r.b0) > 3000.0 + 4.0 * 1.3 * r.width) continue;
@@ -582,6 +582,10 @@ class World {
     placeBasins();
     computeWidths();
     buildSegments();
+    for (int pass = 0; pass < 2; ++pass) {
+      settleBeds();
+      buildSegments();
+    }
     chooseVoid();
   }
 
@@ -1017,6 +1021,7 @@ class World {
 
   void buildSegments() {
     const double tmax = ter_.maxBound() + kSmooth;
+    segs_.clear();
     ncx_ = (ncols_ + kCoarse - 1) / kCoarse;
     ncv_ = (nrows_ + kCoarse - 1) / kCoarse;
     coarse_.assign(static_cast<size_t>(ncx_) * static_cast<size_t>(ncv_), {});
@@ -1038,7 +1043,7 @@ class World {
         g.T = static_cast<float>(0.5 * (r.T[k] + r.T[k + 1]));
         const double la = std::log10(1.0 + 0.5 * (r.area[k] + r.area[k + 1]));
         const double sn = gnoise(g.ax / 3000.0, g.av / 3000.0, wallSalt_ + 5);
-        g.S = static_cast<float>(std::clamp(0.50 + 0.08 * la + 0.14 * sn, 0.38, 0.86));
+        g.S = static_cast<float>(std::clamp(0.44 + 0.08 * la + 0.13 * sn, 0.34, 0.80));
         g.fs = static_cast<float>(std::max(0.012, 0.03 - 0.006 * la));
         g.c = static_cast<float>(0.6 + 0.6 * la);
         g.cw = static_cast<float>(4.0 + 7.0 * la);
@@ -1097,27 +1102,71 @@ class World {
       if (lbScratch_[k] <= upper + 1.0) kept.push_back(cand[k]);
   }
 
-  float cellValue(int c, int r, const std::vector<int>& kept) const {
-    const double x = (c + 0.5) * cell_;
-    const double v = (r + 0.5) * cell_;
-    if (inVoid(x, v)) return static_cast<float>(kNoData);
+  double wallPert(double x, double v) const {
+    return kWallPert * std::clamp(fbm(x / 900.0, v / 900.0, 3, wallSalt_), -1.0, 1.0);
+  }
+
+  // fine texture on slopes, none on valley floors (e: distance beyond the
+  // floor edge of the lowest valley)
+  double texture(double x, double v, double e) const {
+    if (e <= 0.0) return 0.0;
+    return 14.0 * smoothstep(0.0, 120.0, e) * fbm(x / 320.0, v / 320.0, 3, wallSalt_ + 9);
+  }
+
+  // Terrain at (x, v) carved by the valleys of the listed segments; the
+  // river `skip` is left out (-1: none).
+  double surface(double x, double v, const std::vector<int>& segIdx, int skip) const {
     const double t = ter_.eval(x, v).t;
     double vmin = kInf;
-    double eMin = kInf;  // distance beyond the floor edge of the lowest valley
-    if (!kept.empty()) {
-      const double pert = kWallPert * std::clamp(fbm(x / 900.0, v / 900.0, 3, wallSalt_), -1.0, 1.0);
-      for (int si : kept) {
-        const SegHit hit = segEval(segs_[static_cast<size_t>(si)], x, v, pert);
+    double eMin = kInf;
+    if (!segIdx.empty()) {
+      const double pert = wallPert(x, v);
+      for (int si : segIdx) {
+        const Seg& g = segs_[static_cast<size_t>(si)];
+        if (g.river == skip) continue;
+        const SegHit hit = segEval(g, x, v, pert);
         if (hit.value < vmin) {
           vmin = hit.value;
           eMin = hit.d - hit.hw;
         }
       }
     }
-    double h = (vmin == kInf) ? t : smin(t, vmin, kSmooth);
-    // fine texture on slopes, none on valley floors
-    h += 14.0 * smoothstep(0.0, 120.0, eMin) * fbm(x / 320.0, v / 320.0, 3, wallSalt_ + 9);
-    return static_cast<float>(h);
+    const double h = (vmin == kInf) ? t : smin(t, vmin, kSmooth);
+    return h + texture(x, v, eMin);
+  }
+
+  float cellValue(int c, int r, const std::vector<int>& kept) const {
+    const double x = (c + 0.5) * cell_;
+    const double v = (r + 0.5) * cell_;
+    if (inVoid(x, v)) return static_cast<float>(kNoData);
+    return static_cast<float>(surface(x, v, kept, -1));
+  }
+
+  // A river must not run above the surface of a deeper neighbouring valley
+  // (e.g. along its wall): lower the bed there and keep the profile
+  // monotone, so that every valley descends to its confluence.
+  void settleBeds() {
+    for (size_t ri = 0; ri < rivers_.size(); ++ri) {
+      River& r = rivers_[ri];
+      if (r.parent >= 0) r.bed[0] = rivers_[static_cast<size_t>(r.parent)].bed[r.parentVertex];
+      const double b0 = r.bed[0];
+      bool changed = false;
+      for (size_t k = 1; k < r.p.size(); ++k) {
+        const Pt& p = r.p[k];
+        if (!inside(p, 0.0)) continue;
+        const int c = static_cast<int>(std::floor(p.x / cell_));
+        const int rr = static_cast<int>(std::floor(p.v / cell_));
+        const double h = surface(p.x, p.v, coarseList(c, rr), static_cast<int>(ri));
+        const double lim = h - (5.0 + 0.7 * cell_);
+        if (r.bed[k] > lim) {
+          r.bed[k] = std::max(b0, lim);
+          changed = true;
+        }
+      }
+      if (changed)
+        for (size_t k = r.p.size() - 1; k >= 1; --k) r.bed[k - 1] = std::min(r.bed[k - 1], r.bed[k]);
+      r.bed[0] = b0;
+    }
   }
 
   // ---- NoData void ------------------------------------------------------

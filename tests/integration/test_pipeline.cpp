@@ -377,3 +377,46 @@ TEST_CASE("input errors name the file, the field and the value", "[pipeline][err
   }
   CHECK_FALSE(std::filesystem::exists(f.dir / "x.gpkg"));
 }
+
+TEST_CASE("a Shapefile's encoding is honoured: its .cpg, or the scenario's encoding for legacy files", "[pipeline][shapefile]") {
+  Fixture f;
+  // A Shapefile in GBK (code page 936) with Chinese village names, as many
+  // county offices still have them.
+  {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("ESRI Shapefile"), (f.dir / "v.shp").c_str(), 0, 0, 0,
+                                 GDT_Unknown, nullptr);
+    REQUIRE(ds);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
+    OSRImportFromEPSG(srs, 4545);
+    const char* lco[] = {"ENCODING=CP936", nullptr};
+    OGRLayerH layer = GDALDatasetCreateLayer(ds, "v", srs, wkbPoint, const_cast<char**>(lco));
+    OSRRelease(srs);
+    OGRFieldDefnH code = OGR_Fld_Create("code", OFTString);
+    OGRFieldDefnH name = OGR_Fld_Create("name", OFTString);
+    REQUIRE(OGR_L_CreateField(layer, code, TRUE) == OGRERR_NONE);
+    REQUIRE(OGR_L_CreateField(layer, name, TRUE) == OGRERR_NONE);
+    OGR_Fld_Destroy(code);
+    OGR_Fld_Destroy(name);
+    OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+    OGR_F_SetFieldString(feat, 0, "A1");
+    OGR_F_SetFieldString(feat, 1, "岩脚村");
+    OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(g, 0, kXmin + 1000, kYmax - 1000);
+    OGR_F_SetGeometryDirectly(feat, g);
+    REQUIRE(OGR_L_CreateFeature(layer, feat) == OGRERR_NONE);
+    OGR_F_Destroy(feat);
+    GDALClose(ds);
+  }
+  REQUIRE(std::filesystem::exists(f.dir / "v.cpg"));
+  std::string s = f.scenario("v.shp");
+  s = s.substr(0, s.find("[inputs.villages.fields]")) + "[inputs.villages.fields]\nid = \"code\"\nname = \"name\"\n" +
+      s.substr(s.find("[thresholds.terrain]"));
+  f.run(s, "with_cpg.gpkg");
+  CHECK(testsupport::read_features(f.dir / "with_cpg.gpkg", "villages").at(0).at("name") == "岩脚村");
+  // Without the .cpg the bytes are ambiguous; the scenario says what they are.
+  std::filesystem::remove(f.dir / "v.cpg");
+  std::string legacy = s;
+  legacy.insert(legacy.find("[inputs.villages.fields]"), "encoding = \"CP936\"\n");
+  f.run(legacy, "legacy.gpkg");
+  CHECK(testsupport::read_features(f.dir / "legacy.gpkg", "villages").at(0).at("name") == "岩脚村");
+}
