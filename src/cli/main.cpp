@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <iomanip>
 #include <iostream>
 
 #include "relocplan/config/scenario.hpp"
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
                              : verbose ? relocplan::core::Verbosity::verbose
                                        : relocplan::core::Verbosity::normal);
     relocplan::core::Progress progress(!quiet && ::isatty(STDERR_FILENO), g_cancel);
+    log.set_before_message([&progress] { progress.clear_line(); });
     const auto scenario = relocplan::config::load_scenario(scenario_path);
     relocplan::pipeline::RunOptions options;
     if (!output_path.empty()) options.output = output_path;
@@ -120,7 +122,7 @@ int main(int argc, char** argv) {
                 << " without terrain values)\n"
                 << "  grid: " << summary.grid_rows << " x " << summary.grid_cols << " cells\n"
                 << "  warnings: " << summary.warnings << "\n"
-                << "  time: " << summary.seconds << " s\n";
+                << "  time: " << std::fixed << std::setprecision(1) << summary.seconds << " s\n";
     }
     return 0;
   } catch (const relocplan::core::Error& e) {

@@ -60,6 +60,19 @@ void Progress::draw(double fraction, bool force) {
   *sink_ << line.str() << std::flush;
 }
 
+void Progress::clear_line() {
+  if (!enabled_ || !active_) return;
+  *sink_ << '\r' << std::string(72, ' ') << '\r' << std::flush;
+  last_permille_ = -1;
+  last_draw_ = {};
+}
+
+int Progress::gdal_span_callback(double fraction, const char* message, void* arg) {
+  auto* span = static_cast<Span*>(arg);
+  if (span == nullptr) return 1;
+  return gdal_callback(span->lo + (span->hi - span->lo) * fraction, message, span->progress);
+}
+
 int Progress::gdal_callback(double fraction, const char* /*message*/, void* arg) {
   auto* self = static_cast<Progress*>(arg);
   if (self == nullptr) return 1;

@@ -136,7 +136,7 @@ class Args {
 }  // namespace
 
 void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
-                                  core::Progress* progress) {
+                                  core::Progress::Span* progress) {
   strips.close();
   close_dataset();
   raster::DatasetPtr src(GDALOpenEx(strips.path().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
@@ -149,12 +149,12 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table
   if (file_created_) args.add("-co").add("APPEND_SUBDATASET=YES");
   GDALTranslateOptions* opts = GDALTranslateOptionsNew(args.argv(), nullptr);
   if (!opts) throw core::InternalError("invalid GeoPackage raster options: " + core::last_gdal_error());
-  if (progress) GDALTranslateOptionsSetProgress(opts, core::Progress::gdal_callback, progress);
+  if (progress) GDALTranslateOptionsSetProgress(opts, core::Progress::gdal_span_callback, progress);
   int usage_error = 0;
   CPLErrorReset();
   raster::DatasetPtr out(GDALTranslate(temp_path_.c_str(), src.get(), opts, &usage_error));
   GDALTranslateOptionsFree(opts);
-  if (progress) progress->cancel().throw_if_requested();
+  if (progress) progress->progress->cancel().throw_if_requested();
   if (!out)
     throw core::OutputError("writing raster '" + table + "' to '" + temp_path_.string() + "' failed: " +
                             core::last_gdal_error());

@@ -406,12 +406,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
 
   // The GeoPackage.
   progress.begin("writing rasters");
-  output.add_raster(*elev_out, "elevation", "Elevation (m) on the analysis grid", &progress);
-  output.add_raster(*slope_out, "slope", "Slope (degrees, Horn) on the analysis grid", &progress);
+  core::Progress::Span thirds[3] = {{&progress, 0.0, 1.0 / 3}, {&progress, 1.0 / 3, 2.0 / 3}, {&progress, 2.0 / 3, 1.0}};
+  output.add_raster(*elev_out, "elevation", "Elevation (m) on the analysis grid", &thirds[0]);
+  output.add_raster(*slope_out, "slope", "Slope (degrees, Horn) on the analysis grid", &thirds[1]);
   output.add_raster(*relief_out, "relief",
                     "Local relief (m): max - min elevation within " +
                         fixed(s.thresholds.value("terrain", "relief_radius_m"), 0) + " m",
-                    &progress);
+                    &thirds[2]);
   progress.end();
   progress.begin("writing villages");
   output.add_table(villages_table(plan, terrain));

@@ -401,7 +401,7 @@ class Terrain {
     const double rid = ridged(aa / 7000.0, bb / 5000.0, 6, salt_ + 20);
     const double relief = std::clamp(
         0.45 + 0.50 * rangeProf + 0.45 * fbm(x / 16000.0, v / 16000.0, 2, salt_ + 30) - 0.15 * trough, 0.12, 1.0);
-    const double hills = relief * (520.0 * rid + 120.0 * fbm(x / 2400.0, v / 2400.0, 4, salt_ + 25)) +
+    const double hills = relief * (480.0 * rid + 120.0 * fbm(x / 2400.0, v / 2400.0, 4, salt_ + 25)) +
                          200.0 * fbm(wx / 6500.0, wv / 6500.0, 2, salt_ + 27);
     TerrainParts p{};
     p.macro = macro;
@@ -1043,7 +1043,7 @@ class World {
         g.T = static_cast<float>(0.5 * (r.T[k] + r.T[k + 1]));
         const double la = std::log10(1.0 + 0.5 * (r.area[k] + r.area[k + 1]));
         const double sn = gnoise(g.ax / 3000.0, g.av / 3000.0, wallSalt_ + 5);
-        g.S = static_cast<float>(std::clamp(0.44 + 0.08 * la + 0.13 * sn, 0.34, 0.80));
+        g.S = static_cast<float>(std::clamp(0.40 + 0.08 * la + 0.12 * sn, 0.32, 0.78));
         g.fs = static_cast<float>(std::max(0.012, 0.03 - 0.006 * la));
         g.c = static_cast<float>(0.6 + 0.6 * la);
         g.cw = static_cast<float>(4.0 + 7.0 * la);

@@ -4,6 +4,7 @@
 // CRSs); information is hidden by -q, detail is shown with -v. Everything that
 // was warned about is also kept, so that it can be stored in the output.
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ class Log {
   void detail(const std::string& message);
   void warn(const std::string& message);
 
+  // Called before each message is printed (the progress bar clears its line).
+  void set_before_message(std::function<void()> hook) { before_message_ = std::move(hook); }
+
   Verbosity verbosity() const { return verbosity_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
 
@@ -27,6 +31,7 @@ class Log {
   Verbosity verbosity_;
   std::ostream* sink_;
   std::vector<std::string> warnings_;
+  std::function<void()> before_message_;
 };
 
 }  // namespace relocplan::core

@@ -38,10 +38,22 @@ class Progress {
   void update(double fraction);
   void end();
 
+  // Wipes the bar's line so that a message can be printed; the bar is drawn
+  // again at the next update.
+  void clear_line();
+
   const CancelFlag& cancel() const { return cancel_; }
 
   // For GDALProgressFunc: pArg is a Progress*. Returns FALSE when cancelled.
   static int gdal_callback(double fraction, const char* message, void* arg);
+
+  // Maps a sub-task's [0, 1] onto [lo, hi] of the current stage, for GDAL
+  // calls that are one part of a stage.
+  struct Span {
+    Progress* progress;
+    double lo, hi;
+  };
+  static int gdal_span_callback(double fraction, const char* message, void* arg);
 
  private:
   void draw(double fraction, bool force);

@@ -80,8 +80,9 @@ class OutputGeoPackage {
   std::unique_ptr<RasterStrips> new_raster_strips(const std::string& name, const raster::Grid& grid);
   // Copies a finished temporary raster into the GeoPackage as a Float32
   // gridded coverage table.
+  // `progress` (optional) receives this copy's share of the current stage.
   void add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
-                  core::Progress* progress);
+                  core::Progress::Span* progress);
   void add_table(const Table& table);
   // Closes, checks with SQLite and renames into place.
   void commit();
