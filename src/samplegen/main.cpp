@@ -4,9 +4,9 @@
 //   relocplan-samplegen OUTDIR [--seed N] [--size-km K] [--cell-m C] [--villages N]
 //
 // Output (see samples/README.md):
-//   OUTDIR/dem.tif              Float32 GeoTIFF, EPSG:4546, NoData -9999
+//   OUTDIR/dem.tif              Float32 GeoTIFF, EPSG:4545, NoData -9999
 //   OUTDIR/villages.csv         villages, lon/lat in EPSG:4490
-//   OUTDIR/villages_4545.gpkg   the same villages as points in EPSG:4545
+//   OUTDIR/villages_4544.gpkg   the same villages as points in EPSG:4544
 //
 // Determinism: the same arguments give byte-identical files.  All randomness
 // comes from our own splitmix64 / xoshiro256** generators and hash-based
@@ -46,6 +46,14 @@ constexpr double kNoData = -9999.0;
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kInvSqrt2 = 0.70710678118654752440;
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Coordinate reference systems of the outputs.  EPSG:4545 is "CGCS2000 /
+// 3-degree Gauss-Kruger CM 108E", the zone of the area (107.3 E); EPSG:4544 is
+// "... CM 105E", the neighbouring zone, for the projected copy of the villages
+// (data delivered in another zone, as happens); EPSG:4490 is CGCS2000 lon/lat.
+constexpr int kDemEpsg = 4545;
+constexpr int kCopyEpsg = 4544;
+constexpr int kGeoEpsg = 4490;
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -173,6 +181,19 @@ double gnoise(double x, double y, uint64_t salt) {
   return 1.41 * (a + w * (b - a));
 }
 
+// 1-D gradient noise, roughly in [-1, 1].
+double gnoise1(double x, uint64_t salt) {
+  const double fx = std::floor(x);
+  const auto ix = static_cast<int64_t>(fx);
+  const double dx = x - fx;
+  auto grad = [&](int64_t i) {
+    return static_cast<double>(static_cast<int64_t>(hash2(i, 0, salt) & 0xFFFF) - 32768) / 32768.0;
+  };
+  const double n0 = grad(ix) * dx;
+  const double n1 = grad(ix + 1) * (dx - 1.0);
+  return 2.0 * (n0 + fade(dx) * (n1 - n0));
+}
+
 // fractional Brownian motion, normalised to roughly [-1, 1]
 double fbm(double x, double y, int octaves, uint64_t salt, double gain = 0.5) {
   double sum = 0.0;
@@ -236,7 +257,7 @@ void usage(std::FILE* f) {
   std::fprintf(f,
                "usage: %s OUTDIR [--seed N] [--size-km K] [--cell-m C] [--villages N]\n"
                "Writes a synthetic karst county: OUTDIR/dem.tif, OUTDIR/villages.csv,\n"
-               "OUTDIR/villages_4545.gpkg.  Defaults: --seed 20161 --size-km 60 --cell-m 30,\n"
+               "OUTDIR/villages_4544.gpkg.  Defaults: --seed 20161 --size-km 60 --cell-m 30,\n"
                "--villages 600 per 3600 km2 of area.  The same arguments give identical files.\n",
                kProg);
 }
@@ -366,7 +387,8 @@ class Terrain {
     }
   }
 
-  double maxBound() const { return 2600.0; }
+  // upper bound of the un-carved terrain (m)
+  static double maxBound() { return 2600.0; }
 
   TerrainParts eval(double x, double v, bool withCones = true) const {
     const double a = (x + v) * kInvSqrt2;
@@ -376,10 +398,10 @@ class Terrain {
     double rangeProf = 0.0;
     for (const RangeDef& r : ranges_) {
       if (std::fabs(b - r.b0) > 3000.0 + 4.0 * 1.3 * r.width) continue;
-      const double cb = r.b0 + 2600.0 * gnoise(a / 19000.0 + 0.37, 1.7, r.salt);
-      const double w = r.width * (1.0 + 0.25 * gnoise(a / 23000.0 + 5.1, 3.3, r.salt + 1));
+      const double cb = r.b0 + 2600.0 * gnoise1(a / 19000.0 + 0.37, r.salt);
+      const double w = r.width * (1.0 + 0.25 * gnoise1(a / 23000.0 + 5.1, r.salt + 1));
       const double db = (b - cb) / w;
-      const double amp = r.amp * (0.80 + 0.25 * gnoise(a / 27000.0 + 9.7, 7.9, r.salt + 2));
+      const double amp = r.amp * (0.80 + 0.25 * gnoise1(a / 27000.0 + 9.7, r.salt + 2));
       const double p = std::exp(-db * db);
       rangeProf += p;
       macro += amp * p;
@@ -387,7 +409,8 @@ class Terrain {
     double trough = 0.0;
     for (const TroughDef& tr : troughs_) {
       if (std::fabs(b - tr.b0) > 40000.0) continue;
-      const double cb = tr.b0 + 2800.0 * fbm(a / 16000.0, 0.5, 2, tr.salt) + 450.0 * gnoise(a / 3200.0, 3.1, tr.salt + 9);
+      const double cb = tr.b0 + 2000.0 * gnoise1(a / 16000.0, tr.salt) + 800.0 * gnoise1(a / 7900.0 + 0.3, tr.salt + 3) +
+                        450.0 * gnoise1(a / 3200.0, tr.salt + 9);
       const double db = (b - cb) / 7000.0;
       trough += std::exp(-db * db);
     }
@@ -412,6 +435,8 @@ class Terrain {
       const double kmask = karstMask(x, v);
       if (kmask > 0.0) p.t += kmask * coneField(x, v);
     }
+    // never reached in practice; guarantees the bound the valley index uses
+    p.t = std::min(p.t, maxBound());
     return p;
   }
 
@@ -493,8 +518,9 @@ struct Basin {
 // A straight piece of a valley: bed along the centre line plus a wall
 // profile across it.
 struct Seg {
-  double ax, av, ux, uv, len2;
-  double bedA, bedB;
+  float ax, av, ux, uv;  // start point and direction (local metres)
+  double len2;
+  float bedA, bedB;      // bed elevation at both ends (m)
   float hwL, hwR;  // floor half-width left / right of the centre line (m)
   float T;         // width of the rounded wall foot (m)
   float S;         // wall gradient (m/m)
@@ -534,8 +560,11 @@ inline SegHit segEval(const Seg& g, double x, double v, double pert) {
   const double qx = px - t * g.ux;
   const double qv = pv - t * g.uv;
   const double d = std::sqrt(qx * qx + qv * qv);
-  const double cross = g.ux * pv - g.uv * px;
-  const double hw = cross >= 0.0 ? g.hwL : g.hwR;
+  // side of the centre line; blended over 60 m so that the width is
+  // continuous where the line's extension passes beyond a vertex
+  const double lateral = (g.ux * pv - g.uv * px) / std::sqrt(g.len2);
+  const double side = std::clamp(lateral / 60.0, -1.0, 1.0);
+  const double hw = 0.5 * (g.hwL + g.hwR) + 0.5 * side * (g.hwL - g.hwR);
   const double bed = g.bedA + t * (g.bedB - g.bedA);
   const double deff = std::max(0.0, d + pert * smoothstep(hw, hw + 150.0, d));
   return SegHit{bed + wallf(deff, hw, g), d, bed, hw};
@@ -587,6 +616,15 @@ class World {
       buildSegments();
     }
     chooseVoid();
+    // the segments carry everything the DEM needs; keep only what village
+    // placement uses
+    for (River& r : rivers_) {
+      std::vector<double>().swap(r.area);
+      std::vector<double>().swap(r.zf);
+      std::vector<double>().swap(r.bed);
+      std::vector<double>().swap(r.T);
+      std::vector<int>().swap(r.basinAt);
+    }
   }
 
   int ncols() const { return ncols_; }
@@ -596,7 +634,6 @@ class World {
   double height() const { return H_; }
   const std::vector<River>& rivers() const { return rivers_; }
   const std::vector<Basin>& basins() const { return basins_; }
-  size_t segmentCount() const { return segs_.size(); }
 
   // Writes the cell values of rows [r0, r0 + nr) into buf (nr * ncols).
   void fillRows(int r0, int nr, std::vector<float>& buf) const {
@@ -655,7 +692,9 @@ class World {
     const double cv = (r + 0.5) * cell_;
     double best = kInf;
     const Seg* nearest = nullptr;
-    for (int si : coarseList(c, r)) {
+    std::vector<int> cand;
+    coarseList(c, r, cand);
+    for (int si : cand) {
       const Seg& g = segs_[static_cast<size_t>(si)];
       const double d = pointSegDist(g, cx, cv);
       if (d < best) {
@@ -684,6 +723,10 @@ class World {
   }
 
  private:
+  struct Run {
+    int first;
+    int count;
+  };
   static constexpr int kFine = 8;     // cells per fine bucket side
   static constexpr int kCoarse = 64;  // cells per coarse bucket side
   static constexpr double kSmooth = 45.0;
@@ -1030,14 +1073,14 @@ class World {
       const River& r = rivers_[ri];
       for (size_t k = 0; k + 1 < r.p.size(); ++k) {
         Seg g{};
-        g.ax = r.p[k].x;
-        g.av = r.p[k].v;
-        g.ux = r.p[k + 1].x - r.p[k].x;
-        g.uv = r.p[k + 1].v - r.p[k].v;
-        g.len2 = g.ux * g.ux + g.uv * g.uv;
+        g.ax = static_cast<float>(r.p[k].x);
+        g.av = static_cast<float>(r.p[k].v);
+        g.ux = static_cast<float>(r.p[k + 1].x - r.p[k].x);
+        g.uv = static_cast<float>(r.p[k + 1].v - r.p[k].v);
+        g.len2 = static_cast<double>(g.ux) * g.ux + static_cast<double>(g.uv) * g.uv;
         if (g.len2 <= 0.0) continue;
-        g.bedA = r.bed[k];
-        g.bedB = r.bed[k + 1];
+        g.bedA = static_cast<float>(r.bed[k]);
+        g.bedB = static_cast<float>(r.bed[k + 1]);
         g.hwL = static_cast<float>(0.5 * (r.hwL[k] + r.hwL[k + 1]));
         g.hwR = static_cast<float>(0.5 * (r.hwR[k] + r.hwR[k + 1]));
         g.T = static_cast<float>(0.5 * (r.T[k] + r.T[k + 1]));
@@ -1054,31 +1097,47 @@ class World {
         // influence radius: beyond it the valley surface is above any terrain
         const double need = tmax - std::min(g.bedA, g.bedB);
         const double rinf = std::max(g.hwL, g.hwR) + 0.5 * g.T + std::max(0.0, need) / g.S + 50.0;
-        const double x0 = std::min(g.ax, g.ax + g.ux) - rinf;
-        const double x1 = std::max(g.ax, g.ax + g.ux) + rinf;
-        const double v0 = std::min(g.av, g.av + g.uv) - rinf;
-        const double v1 = std::max(g.av, g.av + g.uv) + rinf;
+        const double ex = static_cast<double>(g.ax) + g.ux;
+        const double ev = static_cast<double>(g.av) + g.uv;
+        const double x0 = std::min<double>(g.ax, ex) - rinf;
+        const double x1 = std::max<double>(g.ax, ex) + rinf;
+        const double v0 = std::min<double>(g.av, ev) - rinf;
+        const double v1 = std::max<double>(g.av, ev) + rinf;
         const int i0 = std::max(0, static_cast<int>(std::floor(x0 / cs)));
         const int i1 = std::min(ncx_ - 1, static_cast<int>(std::floor(x1 / cs)));
         const int j0 = std::max(0, static_cast<int>(std::floor(v0 / cs)));
         const int j1 = std::min(ncv_ - 1, static_cast<int>(std::floor(v1 / cs)));
         for (int j = j0; j <= j1; ++j)
           for (int i = i0; i <= i1; ++i)
-            coarse_[static_cast<size_t>(j) * static_cast<size_t>(ncx_) + static_cast<size_t>(i)].push_back(si);
+            addRun(coarse_[static_cast<size_t>(j) * static_cast<size_t>(ncx_) + static_cast<size_t>(i)], si);
       }
     }
   }
 
-  const std::vector<int>& coarseList(int c, int r) const {
+  // The coarse index stores runs of consecutive segment numbers (segments
+  // of one river are consecutive), which keeps it small.
+  static void addRun(std::vector<Run>& runs, int si) {
+    if (!runs.empty() && runs.back().first + runs.back().count == si) {
+      ++runs.back().count;
+    } else {
+      runs.push_back(Run{si, 1});
+    }
+  }
+
+  // Segment candidates for the coarse bucket holding cell (c, r).
+  void coarseList(int c, int r, std::vector<int>& out) const {
+    out.clear();
     const int i = std::clamp(c / kCoarse, 0, ncx_ - 1);
     const int j = std::clamp(r / kCoarse, 0, ncv_ - 1);
-    return coarse_[static_cast<size_t>(j) * static_cast<size_t>(ncx_) + static_cast<size_t>(i)];
+    for (const Run& run : coarse_[static_cast<size_t>(j) * static_cast<size_t>(ncx_) + static_cast<size_t>(i)])
+      for (int k = 0; k < run.count; ++k) out.push_back(run.first + k);
   }
 
   // Segments that can be the lowest valley surface somewhere in the bucket.
   void fineBucket(int bc, int br, std::vector<int>& kept) const {
     kept.clear();
-    const std::vector<int>& cand = coarseList(bc * kFine, br * kFine);
+    std::vector<int>& cand = candScratch_;
+    coarseList(bc * kFine, br * kFine, cand);
     if (cand.empty()) return;
     const double half = 0.5 * kFine * cell_;
     const double cx = bc * kFine * cell_ + half;
@@ -1151,12 +1210,14 @@ class World {
       if (r.parent >= 0) r.bed[0] = rivers_[static_cast<size_t>(r.parent)].bed[r.parentVertex];
       const double b0 = r.bed[0];
       bool changed = false;
+      std::vector<int> cand;
       for (size_t k = 1; k < r.p.size(); ++k) {
         const Pt& p = r.p[k];
         if (!inside(p, 0.0)) continue;
         const int c = static_cast<int>(std::floor(p.x / cell_));
         const int rr = static_cast<int>(std::floor(p.v / cell_));
-        const double h = surface(p.x, p.v, coarseList(c, rr), static_cast<int>(ri));
+        coarseList(c, rr, cand);
+        const double h = surface(p.x, p.v, cand, static_cast<int>(ri));
         const double lim = h - (5.0 + 0.7 * cell_);
         if (r.bed[k] > lim) {
           r.bed[k] = std::max(b0, lim);
@@ -1219,11 +1280,12 @@ class World {
   std::vector<Basin> basins_;
   std::vector<Seg> segs_;
   int ncx_ = 0, ncv_ = 0;
-  std::vector<std::vector<int>> coarse_;
+  std::vector<std::vector<Run>> coarse_;
   double voidX_ = -1e9, voidV_ = -1e9, voidR_ = 0.0, voidRmax_ = 0.0;
   std::array<std::pair<double, double>, 4> voidHarm_{};
   mutable std::map<int64_t, std::vector<int>> cache_;
   mutable std::vector<double> lbScratch_;
+  mutable std::vector<int> candScratch_;
   uint64_t wallSalt_ = 0;
 };
 
@@ -1284,25 +1346,25 @@ void renameInto(const fs::path& tmp, const fs::path& dst) {
 // DEM
 
 struct DemInfo {
-  double originE = 0.0;  // upper-left corner, EPSG:4546
+  double originE = 0.0;  // upper-left corner, EPSG:4545
   double originN = 0.0;
   double minZ = kInf;
   double maxZ = -kInf;
   long long nodata = 0;
 };
 
-DemInfo gridOrigin(const World& w, const SrsHandle& geo, const SrsHandle& gk108) {
-  TransformHandle ct(geo, gk108, "cannot transform the area centre to EPSG:4546");
+DemInfo gridOrigin(const World& w, const SrsHandle& geo, const SrsHandle& demSrs) {
+  TransformHandle ct(geo, demSrs, "cannot transform the area centre to EPSG:4545");
   std::vector<double> xs{107.3};
   std::vector<double> ys{26.0};
-  ct.apply(xs, ys, "cannot transform the area centre to EPSG:4546");
+  ct.apply(xs, ys, "cannot transform the area centre to EPSG:4545");
   DemInfo d;
   d.originE = std::round((xs[0] - 0.5 * w.width()) / w.cell()) * w.cell();
   d.originN = std::round((ys[0] + 0.5 * w.height()) / w.cell()) * w.cell();
   return d;
 }
 
-void writeDem(const World& w, const fs::path& dir, const SrsHandle& gk108, DemInfo& info) {
+void writeDem(const World& w, const fs::path& dir, const SrsHandle& demSrs, DemInfo& info) {
   const fs::path dst = dir / "dem.tif";
   const fs::path tmp = dir / ".tmp-dem.tif";
   removeIfExists(tmp);
@@ -1327,7 +1389,7 @@ void writeDem(const World& w, const fs::path& dir, const SrsHandle& gk108, DemIn
   } closer{ds};
   double gt[6] = {info.originE, w.cell(), 0.0, info.originN, 0.0, -w.cell()};
   if (GDALSetGeoTransform(ds, gt) != CE_None) failGdal("cannot set geotransform of dem.tif");
-  if (GDALSetSpatialRef(ds, gk108.h) != CE_None) failGdal("cannot set CRS of dem.tif");
+  if (GDALSetSpatialRef(ds, demSrs.h) != CE_None) failGdal("cannot set CRS of dem.tif");
   GDALRasterBandH band = GDALGetRasterBand(ds, 1);
   if (band == nullptr) failGdal("cannot access band of dem.tif");
   if (GDALSetRasterNoDataValue(band, kNoData) != CE_None) failGdal("cannot set NoData of dem.tif");
@@ -1440,10 +1502,9 @@ const std::vector<std::string> kBasinA = {"大", "新", "平", "中", "龙", "�
                                           "长", "坝", "田", "和", "丰", "兴"};
 const std::vector<std::string> kBasinB = {"坝", "场", "坪", "田", "堡", "屯", "院", "庄", "街"};
 const std::vector<std::string> kSuffix = {"寨", "湾", "冲", "坪", "坡", "坝", "沟"};
-const std::vector<std::string> kTownExtra = {"者密", "摆金", "甲良", "牙舟", "克度", "塘边", "卡蒲",
-                                             "拉烈", "打易", "董岭", "板坝", "纳坪", "岩脚", "石板",
-                                             "沙包", "新场", "者楼", "摆榜", "弄拉", "谷洒", "纳翁",
-                                             "高坪", "河坝", "双溪"};
+const std::vector<std::string> kTownExtra = {"岚坪", "雾岭", "松坳", "云洞", "杉坪", "梨坝", "茶岭", "竹垭",
+                                             "凤岭", "鹰岩", "石笋", "银溪", "金竹", "桃坳", "青杠", "白岩",
+                                             "枫坳", "柳坪", "纳坳", "板溪", "谷岚", "翁岭", "岩门", "沙坳"};
 const std::vector<std::string> kTownAnimals = {"龙", "羊", "马", "牛", "鸡", "兔", "猴", "猪", "狗", "鼠", "虎", "蛇"};
 
 const std::string& pick(const std::vector<std::string>& v, Rng& rng) {
@@ -1491,8 +1552,8 @@ double lognormalClamp(Rng& rng, double median, double sigma, double lo, double h
   return std::clamp(median * std::exp(sigma * rng.normal()), lo, hi);
 }
 
-std::vector<Village> placeVillages(const World& w, long target) {
-  Rng rng(0x5EED5EEDULL ^ target, 51);
+std::vector<Village> placeVillages(const World& w, uint64_t seed, long target) {
+  Rng rng(seed ^ mix64(static_cast<uint64_t>(target)), 51);
   std::vector<Village> out;
   VillageGrid grid(w.width(), w.height());
   const double margin = 1500.0 + 2.0 * w.cell();
@@ -1664,7 +1725,9 @@ std::vector<Village> placeVillages(const World& w, long target) {
     rate = std::clamp(rate, 0.0, vil.cls == kMountain ? 0.8 : 0.6);
     vil.poor = std::clamp(static_cast<int>(std::lround(rate * vil.households)), 0, vil.households);
     const double perHh = 3.3 + 1.3 * rng.uni();
-    vil.population = static_cast<int>(std::lround(perHh * vil.households));
+    const auto hhD = static_cast<double>(vil.households);
+    vil.population = static_cast<int>(std::clamp(std::lround(perHh * hhD), static_cast<long>(std::ceil(3.3 * hhD)),
+                                                 static_cast<long>(std::floor(4.6 * hhD))));
   }
   return out;
 }
@@ -1713,29 +1776,80 @@ void organise(const World& w, uint64_t seed, std::vector<Village>& vs, std::vect
       return vs[static_cast<size_t>(a)].households > vs[static_cast<size_t>(b)].households;
     });
     cands.resize(std::max<size_t>(static_cast<size_t>(nTowns), cands.size() * 2 / 5));
+    // farthest-point selection among the larger villages
     std::vector<int> seats{cands[0]};
+    std::vector<double> dmin(cands.size(), kInf);
     while (static_cast<long>(seats.size()) < nTowns) {
+      const Village& last = vs[static_cast<size_t>(seats.back())];
       double bestD = -1.0;
       int best = -1;
-      for (int c : cands) {
-        double dmin = kInf;
-        for (int s : seats) {
-          const double dx = vs[static_cast<size_t>(c)].x - vs[static_cast<size_t>(s)].x;
-          const double dv = vs[static_cast<size_t>(c)].v - vs[static_cast<size_t>(s)].v;
-          dmin = std::min(dmin, dx * dx + dv * dv);
-        }
-        if (dmin > bestD) {
-          bestD = dmin;
-          best = c;
+      for (size_t k = 0; k < cands.size(); ++k) {
+        const double dx = vs[static_cast<size_t>(cands[k])].x - last.x;
+        const double dv = vs[static_cast<size_t>(cands[k])].v - last.v;
+        dmin[k] = std::min(dmin[k], dx * dx + dv * dv);
+        if (dmin[k] > bestD) {
+          bestD = dmin[k];
+          best = cands[k];
         }
       }
       seats.push_back(best);
+    }
+    // a few Lloyd iterations even out the township sizes; each seat is then
+    // the large village nearest to its township's centre
+    for (int iter = 0; iter < 6; ++iter) {
+      std::vector<double> sx(seats.size(), 0.0);
+      std::vector<double> sv(seats.size(), 0.0);
+      std::vector<int> cnt(seats.size(), 0);
+      for (int i : idx) {
+        const Village& vi = vs[static_cast<size_t>(i)];
+        double bestD = kInf;
+        size_t best = 0;
+        for (size_t k = 0; k < seats.size(); ++k) {
+          const double dx = vi.x - vs[static_cast<size_t>(seats[k])].x;
+          const double dv = vi.v - vs[static_cast<size_t>(seats[k])].v;
+          if (dx * dx + dv * dv < bestD) {
+            bestD = dx * dx + dv * dv;
+            best = k;
+          }
+        }
+        sx[best] += vi.x;
+        sv[best] += vi.v;
+        ++cnt[best];
+      }
+      std::set<int> taken;
+      for (size_t k = 0; k < seats.size(); ++k) {
+        if (cnt[k] == 0) {
+          taken.insert(seats[k]);
+          continue;
+        }
+        const double mx = sx[k] / cnt[k];
+        const double mv = sv[k] / cnt[k];
+        double bestD = kInf;
+        int best = seats[k];
+        for (int c : cands) {
+          if (taken.count(c) != 0) continue;
+          const double dx = vs[static_cast<size_t>(c)].x - mx;
+          const double dv = vs[static_cast<size_t>(c)].v - mv;
+          if (dx * dx + dv * dv < bestD) {
+            bestD = dx * dx + dv * dv;
+            best = c;
+          }
+        }
+        seats[k] = best;
+        taken.insert(best);
+      }
     }
     // order seats north to south so codes read naturally
     std::stable_sort(seats.begin(), seats.end(), [&](int a, int b) {
       return vs[static_cast<size_t>(a)].v < vs[static_cast<size_t>(b)].v;
     });
+    // the larger seats (and all basin seats) are towns (镇), the rest 乡
     const long nZhen = std::max<long>(1, std::lround(0.65 * static_cast<double>(nTowns)));
+    std::vector<int> bySize = seats;
+    std::stable_sort(bySize.begin(), bySize.end(), [&](int a, int b) {
+      return vs[static_cast<size_t>(a)].households > vs[static_cast<size_t>(b)].households;
+    });
+    const std::set<int> zhenSeats(bySize.begin(), bySize.begin() + nZhen);
     int zhenCode = 100;
     int xiangCode = 200;
     const size_t firstTown = towns.size();
@@ -1743,10 +1857,15 @@ void organise(const World& w, uint64_t seed, std::vector<Village>& vs, std::vect
       Township t;
       t.county = county;
       t.seat = seats[static_cast<size_t>(k)];
-      const bool zhen = k < nZhen || vs[static_cast<size_t>(t.seat)].cls == kBasin;
+      const bool zhen = zhenSeats.count(t.seat) != 0 || vs[static_cast<size_t>(t.seat)].cls == kBasin;
       t.name = townName() + (zhen ? "镇" : "乡");
-      t.code = zhen ? ++zhenCode : ++xiangCode;
-      if (t.code > 999 || (zhen && t.code >= 200)) fail("too many townships", "increase the area per village");
+      // towns (zhen) get 1xx codes, townships (xiang) 2xx; very large
+      // samples continue with 3xx/5xx/7xx and 4xx/6xx/8xx
+      int& counter = zhen ? zhenCode : xiangCode;
+      ++counter;
+      if (counter % 100 == 0) counter += 101;
+      if (counter > 899) fail("too many townships in one county", "use fewer villages or a smaller area");
+      t.code = counter;
       towns.push_back(t);
     }
     for (int i : idx) {
@@ -1839,11 +1958,11 @@ void writeCsv(const std::vector<Village>& vs, const std::vector<Township>& towns
 }
 
 void writeGpkg(const std::vector<Village>& vs, const std::vector<Township>& towns, const fs::path& dir,
-               const SrsHandle& geo, const SrsHandle& gk105) {
-  const fs::path dst = dir / "villages_4545.gpkg";
-  const fs::path tmp = dir / ".tmp-villages_4545.gpkg";
+               const SrsHandle& geo, const SrsHandle& copySrs) {
+  const fs::path dst = dir / "villages_4544.gpkg";
+  const fs::path tmp = dir / ".tmp-villages_4544.gpkg";
   removeIfExists(tmp);
-  removeIfExists(dir / ".tmp-villages_4545.gpkg-journal");
+  removeIfExists(dir / ".tmp-villages_4544.gpkg-journal");
   std::vector<double> xs;
   std::vector<double> ys;
   for (const Village& v : vs) {
@@ -1854,8 +1973,8 @@ void writeGpkg(const std::vector<Village>& vs, const std::vector<Township>& town
     std::snprintf(buf, sizeof buf, "%.6f", v.lat);
     ys.push_back(std::strtod(buf, nullptr));
   }
-  TransformHandle ct(geo, gk105, "cannot create transformation EPSG:4490 -> EPSG:4545");
-  ct.apply(xs, ys, "cannot transform villages to EPSG:4545");
+  TransformHandle ct(geo, copySrs, "cannot create transformation EPSG:4490 -> EPSG:4544");
+  ct.apply(xs, ys, "cannot transform villages to EPSG:4544");
 
   GDALDriverH drv = GDALGetDriverByName("GPKG");
   if (drv == nullptr) failGdal("GPKG driver not available");
@@ -1872,7 +1991,7 @@ void writeGpkg(const std::vector<Village>& vs, const std::vector<Township>& town
   lopts = CSLSetNameValue(lopts, "GEOMETRY_NAME", "geom");
   lopts = CSLSetNameValue(lopts, "FID", "fid");
   lopts = CSLSetNameValue(lopts, "SPATIAL_INDEX", "YES");
-  OGRLayerH lyr = GDALDatasetCreateLayer(ds, "villages", gk105.h, wkbPoint, lopts);
+  OGRLayerH lyr = GDALDatasetCreateLayer(ds, "villages", copySrs.h, wkbPoint, lopts);
   CSLDestroy(lopts);
   if (lyr == nullptr) failGdal("cannot create layer villages");
   struct FieldDef {
@@ -1919,12 +2038,12 @@ void writeGpkg(const std::vector<Village>& vs, const std::vector<Township>& town
     OGR_F_Destroy(feat);
     if (fe != OGRERR_NONE) failGdal("cannot write village " + v.code);
   }
-  if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) failGdal("cannot commit villages_4545.gpkg");
+  if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE) failGdal("cannot commit villages_4544.gpkg");
   CPLErrorReset();
   GDALClose(ds);
   ds = nullptr;
   if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
-    failGdal("cannot finish villages_4545.gpkg");
+    failGdal("cannot finish villages_4544.gpkg");
   renameInto(tmp, dst);
 }
 
@@ -1934,7 +2053,7 @@ int run(const Options& opt) {
   CPLSetConfigOption("GDAL_PAM_ENABLED", "NO");
   CPLSetConfigOption("GDAL_NUM_THREADS", "1");
   CPLSetConfigOption("OGR_SQLITE_JOURNAL", "DELETE");
-  GDALSetCacheMax64(static_cast<GIntBig>(128) * 1024 * 1024);
+  GDALSetCacheMax64(static_cast<GIntBig>(48) * 1024 * 1024);
   GDALAllRegister();
 
   const fs::path dir(opt.outdir);
@@ -1944,34 +2063,24 @@ int run(const Options& opt) {
     if (ec) fail("cannot create directory " + dir.string(), ec.message());
   }
 
-  SrsHandle geo(4490);
-  SrsHandle gk108(4546);
-  SrsHandle gk105(4545);
+  SrsHandle geo(kGeoEpsg);
+  SrsHandle demSrs(kDemEpsg);
+  SrsHandle copySrs(kCopyEpsg);
 
   World world(opt);
   world.build();
 
-  DemInfo info = gridOrigin(world, geo, gk108);
-  if (std::getenv("RPSG_DEBUG") != nullptr) {  // TEMPORARY
-    FILE* df = std::fopen("/tmp/ana/rivers.csv", "w");
-    std::fprintf(df, "river,order,k,x,y,bed,area\n");
-    for (size_t ri = 0; ri < world.rivers().size(); ++ri) {
-      const River& r = world.rivers()[ri];
-      for (size_t k = 0; k < r.p.size(); ++k)
-        std::fprintf(df, "%zu,%d,%zu,%.2f,%.2f,%.3f,%.3f\n", ri, r.order, k, info.originE + r.p[k].x, info.originN - r.p[k].v, r.bed[k], r.area[k]);
-    }
-    std::fclose(df);
-  }
-  writeDem(world, dir, gk108, info);
+  DemInfo info = gridOrigin(world, geo, demSrs);
+  writeDem(world, dir, demSrs, info);
   const double voidHa = static_cast<double>(info.nodata) * world.cell() * world.cell() / 10000.0;
-  std::printf("dem.tif: %d x %d cells of %g m, EPSG:4546, elevation %.1f to %.1f m, %lld NoData cells (%.1f ha)\n",
+  std::printf("dem.tif: %d x %d cells of %g m, EPSG:4545, elevation %.1f to %.1f m, %lld NoData cells (%.1f ha)\n",
               world.ncols(), world.nrows(), world.cell(), info.minZ, info.maxZ, info.nodata, voidHa);
 
-  std::vector<Village> vs = placeVillages(world, opt.villages);
+  std::vector<Village> vs = placeVillages(world, opt.seed, opt.villages);
   std::vector<Township> towns;
   organise(world, opt.seed, vs, towns);
 
-  // local metres -> EPSG:4546 -> EPSG:4490 lon/lat
+  // local metres -> EPSG:4545 -> EPSG:4490 lon/lat
   {
     std::vector<double> xs;
     std::vector<double> ys;
@@ -1979,7 +2088,7 @@ int run(const Options& opt) {
       xs.push_back(info.originE + v.x);
       ys.push_back(info.originN - v.v);
     }
-    TransformHandle ct(gk108, geo, "cannot create transformation EPSG:4546 -> EPSG:4490");
+    TransformHandle ct(demSrs, geo, "cannot create transformation EPSG:4545 -> EPSG:4490");
     ct.apply(xs, ys, "cannot transform villages to EPSG:4490");
     for (size_t i = 0; i < vs.size(); ++i) {
       vs[i].lon = xs[i];
@@ -1992,8 +2101,8 @@ int run(const Options& opt) {
     if (v.households < 50 && 2 * v.poor > v.households) ++smallPoor;
   std::printf("villages.csv: %zu villages (EPSG:4490 lon/lat) in 2 counties, %zu townships; %d small (<50 households) with poverty rate > 0.5\n",
               vs.size(), towns.size(), smallPoor);
-  writeGpkg(vs, towns, dir, geo, gk105);
-  std::printf("villages_4545.gpkg: layer villages, %zu points, EPSG:4545\n", vs.size());
+  writeGpkg(vs, towns, dir, geo, copySrs);
+  std::printf("villages_4544.gpkg: layer villages, %zu points, EPSG:4544\n", vs.size());
   return 0;
 }
 

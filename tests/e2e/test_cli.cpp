@@ -55,13 +55,13 @@ bool has_temp_files(const fs::path& dir) {
 
 }  // namespace
 
-TEST_CASE("--version names relocplan and its libraries", "[cli]") {
+TEST_CASE("the version option names relocplan and its libraries", "[cli]") {
   const auto r = run_command({kExe, "--version"});
   CHECK(r.exit_code == 0);
   for (const char* lib : {"relocplan ", "GDAL ", "PROJ ", "GEOS ", "SQLite "}) CHECK_THAT(r.out, Catch::Contains(lib));
 }
 
-TEST_CASE("--help on every subcommand, with the exit codes", "[cli]") {
+TEST_CASE("help on every subcommand, with the exit codes", "[cli]") {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{kExe, "--help"}, {kExe, "run", "--help"}, {kExe, "validate", "--help"}}) {
     const auto r = run_command(args);
