@@ -97,56 +97,75 @@ CircleWindow::CircleWindow(double radius_cells) {
 
 namespace {
 
-// Running max and min over [c - w, c + w] of one row (van Herk / Gil-Werman).
-// NaN and positions outside the row are ignored (they are -inf for the max and
-// +inf for the min).
-class RunningExtrema {
+// Horizontal running max and min of one row for several window half-widths,
+// by van Herk (1992) / Gil & Werman (1993): the padded row is cut into blocks
+// of k = 2w + 1 cells; a prefix extremum from each block's start and a suffix
+// extremum to its end give any window of k cells as max(suffix[c], prefix[c + k - 1]).
+// Three passes, O(1) per cell whatever w. NaN and positions outside the row
+// are -inf for the max and +inf for the min, so they never win.
+class RowExtrema {
  public:
-  void run(const float* row, std::size_t cols, int w, std::vector<float>& out_max, std::vector<float>& out_min) {
-    const std::size_t k = 2 * static_cast<std::size_t>(w) + 1;
-    const std::size_t padded = ((cols + 2 * w + k - 1) / k) * k;
+  RowExtrema(std::size_t cols, int max_half_width) : cols_(cols), pad_(static_cast<std::size_t>(max_half_width)) {
+    const std::size_t n = cols + 2 * pad_ + 2 * pad_ + 1;
+    hi_.resize(n);
+    lo_.resize(n);
+    pre_hi_.resize(n);
+    pre_lo_.resize(n);
+    suf_hi_.resize(n);
+    suf_lo_.resize(n);
+  }
+
+  // Loads a row; values outside it are padded.
+  void load(const float* row) {
     constexpr float inf = std::numeric_limits<float>::infinity();
-    pre_max_.assign(padded, -inf);
-    pre_min_.assign(padded, inf);
-    suf_max_.assign(padded, -inf);
-    suf_min_.assign(padded, inf);
-    // values: padded[i] = row[i - w]
-    auto val_max = [&](std::size_t i) -> float {
-      if (i < static_cast<std::size_t>(w) || i >= cols + w) return -inf;
-      const float v = row[i - w];
-      return std::isnan(v) ? -inf : v;
-    };
-    auto val_min = [&](std::size_t i) -> float {
-      if (i < static_cast<std::size_t>(w) || i >= cols + w) return inf;
-      const float v = row[i - w];
-      return std::isnan(v) ? inf : v;
-    };
-    for (std::size_t b = 0; b < padded; b += k) {
-      pre_max_[b] = val_max(b);
-      pre_min_[b] = val_min(b);
-      for (std::size_t i = b + 1; i < b + k; ++i) {
-        pre_max_[i] = std::max(pre_max_[i - 1], val_max(i));
-        pre_min_[i] = std::min(pre_min_[i - 1], val_min(i));
+    std::fill(hi_.begin(), hi_.end(), -inf);
+    std::fill(lo_.begin(), lo_.end(), inf);
+    for (std::size_t c = 0; c < cols_; ++c) {
+      const float v = row[c];
+      const bool nan = std::isnan(v);
+      hi_[pad_ + c] = nan ? -inf : v;
+      lo_[pad_ + c] = nan ? inf : v;
+    }
+  }
+
+  // Extrema over [c - w, c + w] for every column of the loaded row.
+  void run(int w, float* out_hi, float* out_lo) {
+    const std::size_t k = 2 * static_cast<std::size_t>(w) + 1;
+    const std::size_t off = pad_ - static_cast<std::size_t>(w);  // padded index of column -w
+    const std::size_t len = cols_ + 2 * static_cast<std::size_t>(w);
+    const float* h = hi_.data() + off;
+    const float* l = lo_.data() + off;
+    for (std::size_t b = 0; b < len; b += k) {
+      const std::size_t e = std::min(b + k, len);
+      float mh = h[b], ml = l[b];
+      pre_hi_[b] = mh;
+      pre_lo_[b] = ml;
+      for (std::size_t i = b + 1; i < e; ++i) {
+        mh = std::max(mh, h[i]);
+        ml = std::min(ml, l[i]);
+        pre_hi_[i] = mh;
+        pre_lo_[i] = ml;
       }
-      const std::size_t last = b + k - 1;
-      suf_max_[last] = val_max(last);
-      suf_min_[last] = val_min(last);
-      for (std::size_t i = last; i-- > b;) {
-        suf_max_[i] = std::max(suf_max_[i + 1], val_max(i));
-        suf_min_[i] = std::min(suf_min_[i + 1], val_min(i));
+      mh = h[e - 1];
+      ml = l[e - 1];
+      suf_hi_[e - 1] = mh;
+      suf_lo_[e - 1] = ml;
+      for (std::size_t i = e - 1; i-- > b;) {
+        mh = std::max(mh, h[i]);
+        ml = std::min(ml, l[i]);
+        suf_hi_[i] = mh;
+        suf_lo_[i] = ml;
       }
     }
-    out_max.resize(cols);
-    out_min.resize(cols);
-    for (std::size_t c = 0; c < cols; ++c) {
-      // Window [c, c + k - 1] in padded coordinates.
-      out_max[c] = std::max(suf_max_[c], pre_max_[c + k - 1]);
-      out_min[c] = std::min(suf_min_[c], pre_min_[c + k - 1]);
+    for (std::size_t c = 0; c < cols_; ++c) {
+      out_hi[c] = std::max(suf_hi_[c], pre_hi_[c + k - 1]);
+      out_lo[c] = std::min(suf_lo_[c], pre_lo_[c + k - 1]);
     }
   }
 
  private:
-  std::vector<float> pre_max_, pre_min_, suf_max_, suf_min_;
+  std::size_t cols_, pad_;
+  std::vector<float> hi_, lo_, pre_hi_, pre_lo_, suf_hi_, suf_lo_;
 };
 
 }  // namespace
@@ -154,25 +173,54 @@ class RunningExtrema {
 void local_relief(const RowStrip& dem, std::size_t grid_rows, std::size_t out_row0, std::size_t out_rows,
                   const CircleWindow& window, float* relief) {
   const std::size_t cols = dem.cols;
+  const int R = window.radius_rows;
+  const std::size_t span = 2 * static_cast<std::size_t>(R) + 1;
+  // Distinct half-widths of the circle's rows, and which one each row offset uses.
+  std::vector<int> widths(window.half_width.begin(), window.half_width.end());
+  std::sort(widths.begin(), widths.end());
+  widths.erase(std::unique(widths.begin(), widths.end()), widths.end());
+  std::vector<std::size_t> width_of_offset(span);
+  for (std::size_t i = 0; i < span; ++i)
+    width_of_offset[i] = static_cast<std::size_t>(
+        std::lower_bound(widths.begin(), widths.end(), window.half_width[i]) - widths.begin());
+  const std::size_t nw = widths.size();
+
+  // A ring of the last 2R + 1 input rows' running extrema, for every distinct
+  // width: each input row is swept once per width, not once per output row.
+  std::vector<float> ring_hi(span * nw * cols), ring_lo(span * nw * cols);
+  std::vector<long long> ring_row(span, -1);
+  RowExtrema extrema(cols, widths.back());
+  auto ensure = [&](long long j) -> std::size_t {
+    const std::size_t slot = static_cast<std::size_t>(j) % span;
+    if (ring_row[slot] == j) return slot;
+    extrema.load(row_or_null(dem, grid_rows, j));
+    for (std::size_t k = 0; k < nw; ++k)
+      extrema.run(widths[k], &ring_hi[(slot * nw + k) * cols], &ring_lo[(slot * nw + k) * cols]);
+    ring_row[slot] = j;
+    return slot;
+  };
+
   constexpr float inf = std::numeric_limits<float>::infinity();
-  std::vector<float> acc_max(cols), acc_min(cols), run_max, run_min;
-  RunningExtrema extrema;
+  std::vector<float> acc_hi(cols), acc_lo(cols);
   for (std::size_t k = 0; k < out_rows; ++k) {
     const long long r = static_cast<long long>(out_row0 + k);
     const float* mid = row_or_null(dem, grid_rows, r);
-    std::fill(acc_max.begin(), acc_max.end(), -inf);
-    std::fill(acc_min.begin(), acc_min.end(), inf);
-    for (int dy = -window.radius_rows; dy <= window.radius_rows; ++dy) {
-      const float* row = row_or_null(dem, grid_rows, r + dy);
-      if (!row) continue;
-      extrema.run(row, cols, window.half_width[static_cast<std::size_t>(dy + window.radius_rows)], run_max, run_min);
+    std::fill(acc_hi.begin(), acc_hi.end(), -inf);
+    std::fill(acc_lo.begin(), acc_lo.end(), inf);
+    for (int dy = -R; dy <= R; ++dy) {
+      const long long j = r + dy;
+      if (j < 0 || j >= static_cast<long long>(grid_rows)) continue;
+      const std::size_t slot = ensure(j);
+      const std::size_t w = width_of_offset[static_cast<std::size_t>(dy + R)];
+      const float* h = &ring_hi[(slot * nw + w) * cols];
+      const float* l = &ring_lo[(slot * nw + w) * cols];
       for (std::size_t c = 0; c < cols; ++c) {
-        acc_max[c] = std::max(acc_max[c], run_max[c]);
-        acc_min[c] = std::min(acc_min[c], run_min[c]);
+        acc_hi[c] = std::max(acc_hi[c], h[c]);
+        acc_lo[c] = std::min(acc_lo[c], l[c]);
       }
     }
     float* out = relief + k * cols;
-    for (std::size_t c = 0; c < cols; ++c) out[c] = std::isnan(mid[c]) ? kNaN : acc_max[c] - acc_min[c];
+    for (std::size_t c = 0; c < cols; ++c) out[c] = std::isnan(mid[c]) ? kNaN : acc_hi[c] - acc_lo[c];
   }
 }
 
