@@ -1,7 +1,8 @@
 # Writes a C++ source that holds every layers/*.toml file as a string, so the
 # relocplan binary carries its layer-kind defaults with it.
-#   cmake -DOUT=<file.cpp> -DFILES="<a.toml;b.toml>" -P embed_layers.cmake
+#   cmake -DOUT=<file.cpp> -DFILES="<a.toml|b.toml>" -P embed_layers.cmake
 set(body "")
+string(REPLACE "|" ";" FILES "${FILES}")
 list(SORT FILES)
 foreach(f IN LISTS FILES)
   get_filename_component(kind "${f}" NAME_WE)

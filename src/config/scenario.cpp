@@ -1,10 +1,12 @@
 #include "relocplan/config/scenario.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "relocplan/config/toml_reader.hpp"
 #include "relocplan/core/error.hpp"
+#include "relocplan/suitability/ahp.hpp"
 
 namespace relocplan::config {
 
@@ -21,7 +23,81 @@ std::filesystem::path required_path(TableReader& t, const std::filesystem::path&
   return resolve(base, p);
 }
 
+struct VectorKind {
+  const char* name;
+  std::vector<std::string> required_fields, optional_fields;
+  std::map<std::string, std::string> default_values;
+};
+
+// The thematic vector inputs relocplan knows, with the roles of their fields.
+const std::vector<VectorKind>& vector_kinds() {
+  static const std::vector<VectorKind> kinds = {
+      {"hazard_points", {"radius_m"}, {"id", "kind"}, {}},
+      {"susceptibility", {"class"}, {}, {{"high", "high"}, {"medium", "medium"}, {"low", "low"}}},
+      {"flood_zone", {}, {}, {}},
+      {"desertification", {"grade_code"}, {}, {}},
+      {"reserve", {"zone"}, {"name"}, {{"core", "core"}, {"buffer", "buffer"}, {"experimental", "experimental"}}},
+      {"redline", {}, {"name"}, {}},
+      {"roads", {}, {"class"}, {}},
+      {"towns", {"kind"}, {"name"}, {{"county_seat", "county_seat"}, {"township_seat", "township_seat"}}},
+      {"counties", {"name"}, {}, {}},
+      {"territories", {"id"}, {}, {}},
+  };
+  return kinds;
+}
+
+VectorInput parse_vector_input(TableReader& t, const std::filesystem::path& base, const VectorKind& kind) {
+  VectorInput v;
+  v.key = t.path();
+  v.path = required_path(t, base, "path");
+  v.layer = t.optional_string("layer");
+  v.crs = t.optional_string("crs");
+  v.encoding = t.optional_string("encoding");
+  auto fields = t.optional_table("fields");
+  for (const auto& role : kind.required_fields) {
+    if (!fields)
+      throw core::ScenarioError(t.file() + ":" + std::to_string(t.line()) + ": [" + t.path() +
+                                ".fields] is required (field for '" + role + "')");
+    v.fields[role] = fields->required_string(role);
+  }
+  for (const auto& role : kind.optional_fields)
+    if (fields)
+      if (auto f = fields->optional_string(role)) v.fields[role] = *f;
+  if (fields) fields->finish();
+  v.values = kind.default_values;
+  if (auto values = t.optional_table("values")) {
+    for (auto& [meaning, value] : v.values)
+      if (auto x = values->optional_string(meaning)) value = *x;
+    values->finish();
+  }
+  t.finish();
+  return v;
+}
+
+RasterInput parse_raster_input(TableReader& t, const std::filesystem::path& base, const std::string& default_resampling,
+                               const std::vector<std::string>& allowed) {
+  RasterInput r;
+  r.key = t.path();
+  r.path = required_path(t, base, "path");
+  r.band = static_cast<int>(t.optional_integer("band").value_or(1));
+  if (r.band < 1) t.fail("band", "must be 1 or more");
+  r.resampling = t.optional_string("resampling").value_or(default_resampling);
+  if (std::find(allowed.begin(), allowed.end(), r.resampling) == allowed.end()) {
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    t.fail("resampling", "must be one of " + list + " for this layer, got \"" + r.resampling + "\"");
+  }
+  r.nodata = t.optional_number("nodata");
+  t.finish();
+  return r;
+}
+
 }  // namespace
+
+const std::vector<std::string>& soft_criteria() {
+  static const std::vector<std::string> names = {"steep", "relief", "elevation", "fragility", "remoteness"};
+  return names;
+}
 
 Scenario load_scenario(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -112,6 +188,26 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
       f.finish();
       v.finish();
     }
+    if (auto lc = inputs.optional_table("landcover"))
+      s.landcover = parse_raster_input(*lc, base, "nearest", {"nearest", "mode"});
+    if (auto fr = inputs.optional_table("fragility"))
+      s.fragility = parse_raster_input(*fr, base, "bilinear", {"nearest", "bilinear", "cubic", "average"});
+    for (const auto& kind : vector_kinds()) {
+      if (auto t = inputs.optional_table(kind.name)) {
+        VectorInput vi = parse_vector_input(*t, base, kind);
+        const std::string n = kind.name;
+        if (n == "hazard_points") s.hazard_points = vi;
+        else if (n == "susceptibility") s.susceptibility = vi;
+        else if (n == "flood_zone") s.flood_zone = vi;
+        else if (n == "desertification") s.desertification = vi;
+        else if (n == "reserve") s.reserve = vi;
+        else if (n == "redline") s.redline = vi;
+        else if (n == "roads") s.roads = vi;
+        else if (n == "towns") s.towns = vi;
+        else if (n == "counties") s.counties = vi;
+        else if (n == "territories") s.territories = vi;
+      }
+    }
     inputs.finish();
   }
   if (auto th = top.optional_table("thresholds")) {
@@ -138,6 +234,66 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     throw core::ScenarioError(fname + ": thresholds.terrain.village_radius_m must be positive");
   if (s.thresholds.value("terrain", "relief_radius_m") < 0)
     throw core::ScenarioError(fname + ": thresholds.terrain.relief_radius_m must be zero or positive");
+  s.assessment.criteria = soft_criteria();
+  s.assessment.weights.assign(soft_criteria().size(), 1.0 / static_cast<double>(soft_criteria().size()));
+  if (auto a = top.optional_table("assessment")) {
+    auto index_of = [&](TableReader& t, const std::string& key, const std::string& name) {
+      const auto& names = soft_criteria();
+      auto it = std::find(names.begin(), names.end(), name);
+      if (it == names.end()) {
+        std::string list;
+        for (const auto& x : names) list += (list.empty() ? "" : ", ") + x;
+        t.fail(key, "'" + name + "' is not a soft criterion (known: " + list + ")");
+      }
+      return static_cast<std::size_t>(it - names.begin());
+    };
+    auto weights = a->optional_table("weights");
+    auto ahp = a->optional_table("ahp");
+    if (weights && ahp) a->fail("ahp", "give either [assessment.weights] or [assessment.ahp], not both");
+    if (weights) {
+      std::vector<double> w(soft_criteria().size(), 0.0);
+      for (const std::string& k : weights->keys()) w[index_of(*weights, k, k)] = weights->required_number(k);
+      weights->finish();
+      try {
+        s.assessment.weights = suitability::normalise_weights(w);
+      } catch (const core::ScenarioError& e) {
+        throw core::ScenarioError(fname + ": [assessment.weights]: " + e.what());
+      }
+      s.assessment.weights_from = "scenario (direct weights, normalised)";
+    }
+    if (ahp) {
+      const auto names = ahp->optional_string_array("criteria");
+      const auto matrix = ahp->optional_number_matrix("matrix");
+      if (!names) ahp->fail("criteria", "is required: the soft criteria in the matrix's order");
+      if (!matrix) ahp->fail("matrix", "is required: the pairwise comparison matrix");
+      s.assessment.force_ahp = ahp->optional_bool("force").value_or(false);
+      if (matrix->size() != names->size())
+        ahp->fail("matrix", "has " + std::to_string(matrix->size()) + " rows for " + std::to_string(names->size()) +
+                                " criteria");
+      suitability::AhpResult r;
+      try {
+        r = suitability::ahp_weights(*matrix);
+      } catch (const core::ScenarioError& e) {
+        ahp->fail("matrix", e.what());
+      }
+      if (!r.acceptable() && !s.assessment.force_ahp) {
+        std::ostringstream cr;
+        cr << r.cr;
+        ahp->fail("matrix", "consistency ratio " + cr.str() +
+                                " is above 0.1; revise the comparisons or set force = true to use it anyway");
+      }
+      std::vector<double> w(soft_criteria().size(), 0.0);
+      for (std::size_t i = 0; i < names->size(); ++i) w[index_of(*ahp, "criteria", (*names)[i])] = r.weights[i];
+      s.assessment.weights = w;
+      s.assessment.ahp_matrix = *matrix;
+      s.assessment.ahp_cr = r.cr;
+      std::ostringstream from;
+      from << "scenario (AHP eigenvector, consistency ratio " << r.cr << (r.acceptable() ? ")" : ", forced)");
+      s.assessment.weights_from = from.str();
+      ahp->finish();
+    }
+    a->finish();
+  }
   if (auto out = top.optional_table("output")) {
     if (auto p = out->optional_string("path")) s.output = resolve(base, *p);
     out->finish();

@@ -75,6 +75,36 @@ const toml::node* TableReader::get(const std::string& key) {
   return table_->get(key);
 }
 
+std::optional<std::vector<std::string>> TableReader::optional_string_array(const std::string& key) {
+  const toml::node* n = get(key);
+  if (!n) return std::nullopt;
+  if (!n->is_array()) fail(key, "must be an array of strings, got " + type_name(*n) + " " + describe_value(*n));
+  std::vector<std::string> out;
+  for (const toml::node& e : *n->as_array()) {
+    if (!e.is_string()) fail(key, "must be an array of strings; element " + describe_value(e) + " is " + type_name(e));
+    out.push_back(e.as_string()->get());
+  }
+  return out;
+}
+
+std::optional<std::vector<std::vector<double>>> TableReader::optional_number_matrix(const std::string& key) {
+  const toml::node* n = get(key);
+  if (!n) return std::nullopt;
+  if (!n->is_array()) fail(key, "must be an array of arrays of numbers, got " + type_name(*n));
+  std::vector<std::vector<double>> out;
+  for (const toml::node& row : *n->as_array()) {
+    if (!row.is_array()) fail(key, "must be an array of arrays of numbers; row " + describe_value(row) + " is not an array");
+    std::vector<double> r;
+    for (const toml::node& e : *row.as_array()) {
+      if (e.is_integer()) r.push_back(static_cast<double>(e.as_integer()->get()));
+      else if (e.is_floating_point()) r.push_back(e.as_floating_point()->get());
+      else fail(key, "must hold numbers; element " + describe_value(e) + " is " + type_name(e));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 bool TableReader::has(const std::string& key) const { return table_->contains(key); }
 
 std::optional<std::string> TableReader::optional_string(const std::string& key) {

@@ -75,8 +75,15 @@ void RasterStrips::close() {
 
 // ---------------------------------------------------------------------------
 
+fs::path notices_path_for(const fs::path& destination) {
+  return destination.parent_path() / (destination.stem().string() + "_notices");
+}
+
 void check_destination(const fs::path& destination, bool overwrite) {
   std::error_code ec;
+  if (fs::exists(notices_path_for(destination), ec) && !overwrite)
+    throw core::OutputError("output folder '" + notices_path_for(destination).string() +
+                            "' already exists; pass --overwrite to replace it, or choose another path with -o");
   if (fs::exists(destination, ec) && !overwrite)
     throw core::OutputError("output '" + destination.string() +
                             "' already exists; pass --overwrite to replace it, or choose another path with -o");
@@ -109,6 +116,16 @@ void OutputGeoPackage::cleanup() noexcept {
   std::error_code ec;
   for (const char* suffix : {"", "-journal", "-wal", "-shm"}) fs::remove(temp_path_.string() + suffix, ec);
   fs::remove_all(work_dir_, ec);
+}
+
+fs::path OutputGeoPackage::notices_destination() const { return notices_path_for(destination_); }
+
+fs::path OutputGeoPackage::notices_dir() {
+  const fs::path dir = work_dir_ / "notices";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw core::OutputError("cannot create folder '" + dir.string() + "': " + ec.message());
+  return dir;
 }
 
 std::unique_ptr<RasterStrips> OutputGeoPackage::new_raster_strips(const std::string& name, const raster::Grid& grid) {
@@ -248,6 +265,8 @@ void OutputGeoPackage::add_table(const Table& t) {
         OGR_F_Destroy(f);
         throw core::InternalError("invalid geometry for row " + std::to_string(r) + " of '" + t.name + "'");
       }
+      if (wkbFlatten(t.geometry_type) == wkbMultiPolygon && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
+        g = OGR_G_ForceToMultiPolygon(g);
       OGR_F_SetGeometryDirectly(f, g);
     }
     const OGRErr err = OGR_L_CreateFeature(layer, f);
@@ -291,6 +310,20 @@ void OutputGeoPackage::commit() {
   close_dataset();
   check_with_sqlite(temp_path_);
   std::error_code ec;
+  // The notices folder goes into place first: if that fails, no GeoPackage
+  // claims a run that is not complete.
+  const fs::path notices = work_dir_ / "notices";
+  if (fs::exists(notices, ec)) {
+    const fs::path dest = notices_destination();
+    if (fs::exists(dest, ec)) {
+      if (!overwrite_)
+        throw core::OutputError("output folder '" + dest.string() + "' appeared while the run was working; it was kept");
+      fs::remove_all(dest, ec);
+      if (ec) throw core::OutputError("cannot replace '" + dest.string() + "': " + ec.message());
+    }
+    fs::rename(notices, dest, ec);
+    if (ec) throw core::OutputError("cannot move the notices to '" + dest.string() + "': " + ec.message());
+  }
   fs::remove_all(work_dir_, ec);
   // Put the file in place. Without --overwrite the kernel refuses to replace a
   // destination that appeared meanwhile (RENAME_NOREPLACE).

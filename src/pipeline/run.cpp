@@ -12,12 +12,16 @@
 #include <iomanip>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <fstream>
 #include <ostream>
 #include <sstream>
 
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/version.hpp"
+#include "relocplan/criteria/assessment.hpp"
+#include "relocplan/criteria/territories.hpp"
 #include "relocplan/criteria/village_terrain.hpp"
+#include "relocplan/raster/burn.hpp"
 #include "relocplan/io/checksum.hpp"
 #include "relocplan/io/output.hpp"
 #include "relocplan/raster/block_plan.hpp"
@@ -167,6 +171,34 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
     log.warn("inputs.dem: '" + di.path.filename().string() +
              "' does not cover the whole study area; cells outside it are NoData");
 
+  // Thematic rasters on the same grid.
+  auto thematic_raster = [&](const std::optional<config::RasterInput>& in) -> std::unique_ptr<raster::RasterSource> {
+    if (!in) return nullptr;
+    if (!fs::exists(in->path)) throw core::ScenarioError(in->key + ".path: file '" + in->path.string() + "' does not exist");
+    auto src = std::make_unique<raster::RasterSource>(in->key, in->path, in->band, plan.grid,
+                                                      raster::parse_resampling(in->resampling), in->nodata);
+    if (!src->info().footprint.intersects(ge))
+      log.warn(in->key + ": '" + in->path.filename().string() + "' does not overlap the study area");
+    return src;
+  };
+  plan.landcover = thematic_raster(s.landcover);
+  plan.fragility = thematic_raster(s.fragility);
+  // Thematic vector layers, in the working CRS.
+  const std::pair<const char*, const std::optional<config::VectorInput>*> vector_inputs[] = {
+      {"hazard_points", &s.hazard_points}, {"susceptibility", &s.susceptibility}, {"flood_zone", &s.flood_zone},
+      {"desertification", &s.desertification}, {"reserve", &s.reserve},           {"redline", &s.redline},
+      {"roads", &s.roads},                     {"towns", &s.towns},                 {"counties", &s.counties},
+      {"territories", &s.territories}};
+  for (const auto& [name, input] : vector_inputs) {
+    if (!*input) continue;
+    vector::Features f = vector::read_thematic(**input, plan.working_crs, plan.geos->get());
+    if (f.repaired > 0)
+      log.warn((*input)->key + ": " + std::to_string(f.repaired) + " invalid geometr" + (f.repaired == 1 ? "y was" : "ies were") +
+               " repaired (GEOS MakeValid)");
+    if (f.size() == 0) log.warn((*input)->key + ": layer '" + f.layer_name + "' holds no features");
+    plan.thematic.emplace(name, std::move(f));
+  }
+
   // Strip height from the memory budget: the DEM strip with its halo plus four
   // output rows (slope, aspect, relief, elevation copy) per cell, in float32.
   // Half the budget goes to strips, a quarter to GDAL's block cache.
@@ -225,6 +257,27 @@ void print_plan(const Plan& p, std::ostream& out) {
     for (const auto& e : v.extra_fields) out << " " << e.name;
     out << "\n";
   }
+  if (p.landcover)
+    out << "land cover   " << p.landcover->info().path.string() << " (" << p.landcover->info().crs_name << ", "
+        << (p.landcover->info().resampled ? "warped, " + s.landcover->resampling : std::string("read directly")) << ")\n";
+  if (p.fragility)
+    out << "fragility    " << p.fragility->info().path.string() << " (" << p.fragility->info().crs_name << ", "
+        << (p.fragility->info().resampled ? "warped, " + s.fragility->resampling : std::string("read directly")) << ")\n";
+  for (const auto& [name, features] : p.thematic)
+    out << std::left << std::setw(13) << name << features.path.filename().string() << " (layer '" << features.layer_name
+        << "', " << features.size() << " features, " << features.source_crs.describe() << ")\n";
+  const char* all_layers[] = {"hazard_points", "susceptibility", "flood_zone", "desertification", "reserve",
+                              "redline",       "roads",          "towns",      "counties",        "territories"};
+  std::string missing;
+  for (const char* n : all_layers)
+    if (!p.thematic.count(n)) missing += std::string(missing.empty() ? "" : ", ") + n;
+  if (!s.landcover) missing += std::string(missing.empty() ? "" : ", ") + "landcover";
+  if (!s.fragility) missing += std::string(missing.empty() ? "" : ", ") + "fragility";
+  if (!missing.empty()) out << "not given    " << missing << " (criteria that need them are not assessed)\n";
+  out << "weights      " << s.assessment.weights_from << ":";
+  for (std::size_t i = 0; i < s.assessment.criteria.size(); ++i)
+    out << " " << s.assessment.criteria[i] << "=" << fixed(s.assessment.weights[i], 3);
+  out << "\n";
   out << "terrain      relief within " << fixed(s.thresholds.value("terrain", "relief_radius_m"), 0) << " m ("
       << p.relief_radius_rows << " cells); village neighbourhood " << fixed(s.thresholds.value("terrain", "village_radius_m"), 0)
       << " m; steep above " << fixed(s.thresholds.value("terrain", "steep_slope_deg"), 1) << " deg\n";
@@ -249,6 +302,38 @@ struct StageClock {
     t = now;
   }
 };
+
+// The assessment's fields on the villages layer, in order.
+const std::vector<std::pair<std::string, io::ColumnType>>& assessment_columns() {
+  using io::ColumnType;
+  static const std::vector<std::pair<std::string, ColumnType>> cols = {
+      {"terr_method", ColumnType::text},           {"terr_area_ha", ColumnType::real},
+      {"terr_mean_slope_deg", ColumnType::real},   {"terr_max_slope_deg", ColumnType::real},
+      {"terr_steep_pct", ColumnType::real},        {"terr_mean_relief_m", ColumnType::real},
+      {"terr_max_relief_m", ColumnType::real},     {"terr_mean_elevation_m", ColumnType::real},
+      {"cultivated_ha", ColumnType::real},         {"cultivable_ha", ColumnType::real},
+      {"cultivable_m2_per_person", ColumnType::real}, {"steep_cultivated_pct", ColumnType::real},
+      {"desert_potential_ha", ColumnType::real},   {"desert_light_ha", ColumnType::real},
+      {"desert_moderate_ha", ColumnType::real},    {"desert_severe_ha", ColumnType::real},
+      {"desert_extreme_ha", ColumnType::real},     {"desert_moderate_plus_pct", ColumnType::real},
+      {"mean_fragility", ColumnType::real},        {"susc_high_pct", ColumnType::real},
+      {"susc_medium_pct", ColumnType::real},       {"susc_low_pct", ColumnType::real},
+      {"flood_pct", ColumnType::real},             {"reserve_core_pct", ColumnType::real},
+      {"reserve_buffer_pct", ColumnType::real},    {"redline_pct", ColumnType::real},
+      {"susceptibility", ColumnType::text},        {"in_flood_zone", ColumnType::integer},
+      {"reserve_zone", ColumnType::text},          {"in_redline", ColumnType::integer},
+      {"hazard_id", ColumnType::text},             {"hazard_kind", ColumnType::text},
+      {"hazard_dist_m", ColumnType::real},         {"hazard_radius_m", ColumnType::real},
+      {"dist_road_m", ColumnType::real},           {"dist_seat_m", ColumnType::real},
+      {"nearest_seat", ColumnType::text},          {"poverty_rate", ColumnType::real},
+      {"s_steep", ColumnType::real},               {"s_relief", ColumnType::real},
+      {"s_elevation", ColumnType::real},           {"s_fragility", ColumnType::real},
+      {"s_remoteness", ColumnType::real},          {"score", ColumnType::real},
+      {"class", ColumnType::text},                 {"relocating_people", ColumnType::integer},
+      {"relocating_households", ColumnType::integer}, {"reason_codes", ColumnType::text},
+      {"reasons", ColumnType::text}};
+  return cols;
+}
 
 io::Table villages_table(const Plan& plan, const std::vector<criteria::VillageTerrain>& terrain) {
   using io::Column;
@@ -276,10 +361,12 @@ io::Table villages_table(const Plan& plan, const std::vector<criteria::VillageTe
                                    "nbhd_mean_elevation_m",
                                    "nbhd_valid_pct",
                                    "terrain_note"};
+  std::vector<std::string> reserved = ours;
+  for (const auto& c : assessment_columns()) reserved.push_back(c.first);
   auto taken = [&](const std::string& n) {
     for (const auto& c : t.columns)
       if (c.name == n) return true;
-    return std::find(ours.begin(), ours.end(), n) != ours.end();
+    return std::find(reserved.begin(), reserved.end(), n) != reserved.end();
   };
   for (const auto& e : plan.villages.extra_fields) {
     std::string n = e.name;
@@ -323,6 +410,171 @@ io::Table villages_table(const Plan& plan, const std::vector<criteria::VillageTe
   return t;
 }
 
+io::Value opt_value(const std::optional<double>& v) { return v ? io::Value(*v) : io::Value(std::monostate{}); }
+io::Value opt_value(const std::optional<std::string>& v) { return v ? io::Value(*v) : io::Value(std::monostate{}); }
+io::Value opt_value(const std::optional<bool>& v) {
+  return v ? io::Value(static_cast<std::int64_t>(*v ? 1 : 0)) : io::Value(std::monostate{});
+}
+
+io::Table territories_table(const Plan& plan, const std::vector<criteria::Territory>& territories,
+                            const std::vector<criteria::VillageAssessment>& as, GEOSContextHandle_t ctx) {
+  io::Table t;
+  t.name = "village_territories";
+  t.description = "The land of each village used for its zonal statistics: given polygons, or Voronoi cells clipped "
+                  "to the county and a maximum radius";
+  t.has_geometry = true;
+  t.geometry_type = 6;  // wkbMultiPolygon
+  t.crs_wkt = plan.grid.crs_wkt();
+  t.columns = {{"village_id", io::ColumnType::text}, {"name", io::ColumnType::text},
+               {"county", io::ColumnType::text},     {"township", io::ColumnType::text},
+               {"method", io::ColumnType::text},     {"area_ha", io::ColumnType::real},
+               {"class", io::ColumnType::text}};
+  for (std::size_t i = 0; i < territories.size(); ++i) {
+    const auto& v = plan.villages.villages[i];
+    t.rows.push_back({v.id, opt_value(v.name), opt_value(v.county), opt_value(v.township), territories[i].method,
+                      territories[i].area_m2 / 10000.0, as[i].cls});
+    const GEOSGeometry* g = territories[i].geometry.get();
+    t.wkb.push_back((g && GEOSisEmpty_r(ctx, g) != 1) ? vector::to_wkb(ctx, g) : std::string());
+  }
+  return t;
+}
+
+io::Table criteria_table(const config::Scenario& s) {
+  io::Table t;
+  t.name = "criteria";
+  t.description = "Every threshold and weight used by this run, with its unit and source";
+  t.columns = {{"kind", io::ColumnType::text},   {"criterion", io::ColumnType::text}, {"value", io::ColumnType::real},
+               {"unit", io::ColumnType::text},   {"weight", io::ColumnType::real},    {"set_by", io::ColumnType::text},
+               {"assumption", io::ColumnType::integer}, {"description", io::ColumnType::text},
+               {"source", io::ColumnType::text}};
+  for (const auto& [kind, ts] : s.thresholds.all())
+    for (const auto& [key, th] : ts)
+      t.rows.push_back({kind, key, th.value, th.unit, io::Value(std::monostate{}),
+                        th.overridden ? std::string("scenario") : std::string("default"),
+                        static_cast<std::int64_t>(th.assumption ? 1 : 0), th.description, th.source});
+  for (std::size_t i = 0; i < s.assessment.criteria.size(); ++i)
+    t.rows.push_back({std::string("soft_weight"), s.assessment.criteria[i], io::Value(std::monostate{}),
+                      std::string("share of the soft score"), s.assessment.weights[i], s.assessment.weights_from,
+                      static_cast<std::int64_t>(s.assessment.weights_from.rfind("default", 0) == 0 ? 1 : 0),
+                      std::string("weight of the soft criterion in the 0-100 score"),
+                      std::string(s.assessment.weights_from.rfind("default", 0) == 0
+                                      ? "assumption: equal weights unless the scenario sets them"
+                                      : "the scenario")});
+  return t;
+}
+
+// Per county (or per county and township): villages, people and who moves.
+io::Table summary_table(const Plan& plan, const std::vector<criteria::VillageAssessment>& as, bool by_township) {
+  struct Row {
+    std::int64_t villages = 0, population = 0, households = 0, poor = 0, people = 0, hh = 0;
+    std::map<std::string, std::int64_t> classes;
+  };
+  std::map<std::pair<std::string, std::string>, Row> rows;
+  for (std::size_t i = 0; i < as.size(); ++i) {
+    const auto& v = plan.villages.villages[i];
+    const std::string county = v.county.value_or("(unknown)");
+    const std::string township = by_township ? v.township.value_or("(unknown)") : std::string();
+    Row& r = rows[{county, township}];
+    ++r.villages;
+    r.population += v.population.value_or(0);
+    r.households += v.households.value_or(0);
+    r.poor += v.poor_households.value_or(0);
+    r.people += as[i].relocating_people;
+    r.hh += as[i].relocating_households;
+    ++r.classes[as[i].cls];
+  }
+  io::Table t;
+  t.name = by_township ? "township_summary" : "county_summary";
+  t.description = std::string("Villages, people and relocation candidates per ") + (by_township ? "township" : "county");
+  t.columns = {{"county", io::ColumnType::text}};
+  if (by_township) t.columns.push_back({"township", io::ColumnType::text});
+  for (const char* c : {"villages", "population", "households", "poor_households", "relocating_people",
+                        "relocating_households", "relocate_whole", "relocate_registered", "review", "stay"})
+    t.columns.push_back({c, io::ColumnType::integer});
+  for (const auto& [key, r] : rows) {
+    std::vector<io::Value> row = {key.first};
+    if (by_township) row.push_back(key.second);
+    for (std::int64_t x : {r.villages, r.population, r.households, r.poor, r.people, r.hh})
+      row.push_back(x);
+    for (const char* c : {"relocate_whole", "relocate_registered", "review", "stay"}) {
+      auto it = r.classes.find(c);
+      row.push_back(static_cast<std::int64_t>(it == r.classes.end() ? 0 : it->second));
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+// Public-notice lists, one CSV per township: identification ends in a public
+// notice of who is to move and why.
+void write_notices(const fs::path& dir, const Plan& plan, const std::vector<criteria::VillageAssessment>& as) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_township;
+  for (std::size_t i = 0; i < as.size(); ++i) {
+    const auto& v = plan.villages.villages[i];
+    by_township[{v.county.value_or("unknown-county"), v.township.value_or("unknown-township")}].push_back(i);
+  }
+  for (const auto& [key, idx] : by_township) {
+    std::string name = key.first + "_" + key.second + ".csv";
+    for (char& c : name)
+      if (c == '/' || c == '\\' || c == ':' || c == '*' || c == '?' || c == '"' || c == '<' || c == '>' || c == '|') c = '_';
+    std::ofstream out(dir / name, std::ios::binary);
+    out << "\xEF\xBB\xBF";  // UTF-8 byte-order mark: spreadsheet programs then show Chinese text correctly
+    out << "village_id,name,county,township,class,relocating_households,relocating_people,households,population,reasons\r\n";
+    for (std::size_t i : idx) {
+      const auto& v = plan.villages.villages[i];
+      const auto& a = as[i];
+      if (a.cls == "stay") continue;
+      out << csv_field(v.id) << ',' << csv_field(v.name.value_or("")) << ',' << csv_field(key.first) << ','
+          << csv_field(key.second) << ',' << a.cls << ',' << a.relocating_households << ',' << a.relocating_people << ','
+          << (v.households ? std::to_string(*v.households) : "") << ','
+          << (v.population ? std::to_string(*v.population) : "") << ',' << csv_field(a.reasons_text()) << "\r\n";
+    }
+    if (!out) throw core::OutputError("cannot write the public-notice list '" + (dir / name).string() + "'");
+  }
+}
+
+// The assessment's fields on the villages layer.
+void add_assessment_columns(io::Table& t, const std::vector<criteria::Territory>& territories,
+                            const std::vector<criteria::TerritoryStats>& zs,
+                            const std::vector<criteria::PointCriteria>& pc,
+                            const std::vector<criteria::VillageAssessment>& as) {
+  const auto& cols = assessment_columns();
+  for (const auto& [name, type] : cols) t.columns.push_back({name, type});
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    const auto& z = zs[i];
+    const auto& p = pc[i];
+    const auto& a = as[i];
+    auto& row = t.rows[i];
+    auto desert = [&](int g) -> io::Value {
+      return z.desertification_ha ? io::Value((*z.desertification_ha)[static_cast<std::size_t>(g)]) : io::Value(std::monostate{});
+    };
+    auto susc = [&](int c) -> io::Value {
+      return z.susceptibility_pct ? io::Value((*z.susceptibility_pct)[static_cast<std::size_t>(c)]) : io::Value(std::monostate{});
+    };
+    const std::vector<io::Value> add = {
+        territories[i].method, z.area_ha, opt_value(z.mean_slope_deg), opt_value(z.max_slope_deg),
+        opt_value(z.steep_pct), opt_value(z.mean_relief_m), opt_value(z.max_relief_m), opt_value(z.mean_elevation_m),
+        opt_value(z.cultivated_ha), opt_value(z.cultivable_ha), opt_value(a.cultivable_m2_per_person),
+        opt_value(z.steep_cultivated_pct), desert(1), desert(2), desert(3), desert(4), desert(5),
+        opt_value(z.desertification_moderate_pct), opt_value(z.mean_fragility), susc(3), susc(2), susc(1),
+        opt_value(z.flood_pct), opt_value(z.reserve_core_pct), opt_value(z.reserve_buffer_pct), opt_value(z.redline_pct),
+        opt_value(p.susceptibility), opt_value(p.in_flood_zone), opt_value(p.reserve_zone), opt_value(p.in_redline),
+        p.hazards_assessed ? io::Value(p.hazard_id.value_or("none")) : io::Value(std::monostate{}),
+        opt_value(p.hazard_kind), opt_value(p.hazard_dist_m), opt_value(p.hazard_radius_m), opt_value(p.dist_road_m),
+        opt_value(p.dist_seat_m), opt_value(p.seat_name), opt_value(a.poverty_rate), opt_value(a.soft[0]),
+        opt_value(a.soft[1]), opt_value(a.soft[2]), opt_value(a.soft[3]), opt_value(a.soft[4]), opt_value(a.score),
+        a.cls, a.relocating_people, a.relocating_households, a.reason_codes(), a.reasons_text()};
+    row.insert(row.end(), add.begin(), add.end());
+  }
+}
+
 }  // namespace
 
 RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& log, core::Progress& progress) {
@@ -360,6 +612,58 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   vts.steep_slope_deg = s.thresholds.value("terrain", "steep_slope_deg");
   criteria::VillageTerrainAccumulator acc(grid, xs, ys, vts);
 
+  // Territories, and the thematic polygons burnt strip by strip.
+  GEOSContextHandle_t ctx = plan.geos->get();
+  progress.begin("territories");
+  auto territories = criteria::build_territories(ctx, plan.villages.villages, grid.extent(),
+                                                 s.thresholds.value("settlement", "territory_max_radius_m"),
+                                                 plan.layer("counties"), plan.layer("territories"));
+  for (const auto& w : territories.warnings) log.warn(w);
+  progress.end();
+  std::vector<const GEOSGeometry*> territory_geoms;
+  for (const auto& t : territories.territories) territory_geoms.push_back(t.geometry.get());
+  criteria::TerritoryAccumulator zonal(grid, ctx, territory_geoms, s.thresholds);
+  auto burner = [&](const char* name, auto code_of) -> std::unique_ptr<raster::PolygonBurner> {
+    const vector::Features* f = plan.layer(name);
+    if (!f) return nullptr;
+    std::vector<std::uint8_t> codes(f->size());
+    for (std::size_t i = 0; i < f->size(); ++i) codes[i] = code_of(*f, i);
+    return std::make_unique<raster::PolygonBurner>(ctx, *f, codes, grid);
+  };
+  auto constant = [](const vector::Features&, std::size_t) -> std::uint8_t { return 1; };
+  auto by_value = [](const std::map<std::string, std::string>& values, const std::string& role,
+                     std::vector<std::pair<std::string, std::uint8_t>> ranks) {
+    return [values, role, ranks](const vector::Features& f, std::size_t i) -> std::uint8_t {
+      for (const auto& [meaning, code] : ranks)
+        if (f.attrs[i].at(role) == values.at(meaning)) return code;
+      return 0;
+    };
+  };
+  auto desert_burner = burner("desertification", [&](const vector::Features& f, std::size_t i) -> std::uint8_t {
+    const std::string& v = f.attrs[i].at("grade_code");
+    char* end = nullptr;
+    const long g = std::strtol(v.c_str(), &end, 10);
+    if (v.empty() || *end != '\0' || g < 0 || g > 5)
+      throw core::InputError(f.what + ": field '" + s.desertification->fields.at("grade_code") + "' of feature " +
+                             std::to_string(i + 1) + " in '" + f.path.string() + "' is '" + v +
+                             "': expected a grade code 0-5");
+    return static_cast<std::uint8_t>(g + 1);  // 0 is "not mapped"
+  });
+  auto susc_burner = s.susceptibility ? burner("susceptibility", by_value(s.susceptibility->values, "class",
+                                                                          {{"low", criteria::kSuscLow},
+                                                                           {"medium", criteria::kSuscMedium},
+                                                                           {"high", criteria::kSuscHigh}}))
+                                      : nullptr;
+  auto reserve_burner = s.reserve ? burner("reserve", by_value(s.reserve->values, "zone",
+                                                               {{"experimental", criteria::kReserveExperimental},
+                                                                {"buffer", criteria::kReserveBuffer},
+                                                                {"core", criteria::kReserveCore}}))
+                                  : nullptr;
+  auto flood_burner = burner("flood_zone", constant);
+  auto redline_burner = burner("redline", constant);
+  std::vector<float> landcover_rows, fragility_rows;
+  std::vector<std::uint8_t> desert_rows, susc_rows, flood_rows, reserve_rows, redline_rows;
+
   auto slope_out = output.new_raster_strips("slope", grid);
   auto relief_out = output.new_raster_strips("relief", grid);
   auto elev_out = output.new_raster_strips("elevation", grid);
@@ -378,6 +682,36 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     terrain::local_relief(strip, grid.rows(), b.row0, b.rows(), window, relief.data());
     const float* elev = strip.row(b.row0);
     acc.add_rows(b.row0, b.rows(), elev, slope.data(), aspect.data(), relief.data());
+    criteria::BlockLayers layers;
+    layers.slope_deg = slope.data();
+    layers.relief_m = relief.data();
+    layers.elevation_m = elev;
+    const std::size_t n = b.rows() * cols;
+    if (plan.landcover) {
+      landcover_rows.resize(n);
+      plan.landcover->read_rows(b.row0, b.rows(), landcover_rows.data());
+      layers.landcover = landcover_rows.data();
+    }
+    if (plan.fragility) {
+      fragility_rows.resize(n);
+      plan.fragility->read_rows(b.row0, b.rows(), fragility_rows.data());
+      layers.fragility = fragility_rows.data();
+    }
+    auto burn = [&](const std::unique_ptr<raster::PolygonBurner>& br, std::vector<std::uint8_t>& rows) -> const std::uint8_t* {
+      if (!br) return nullptr;
+      rows.resize(n);
+      br->burn(b.row0, b.rows(), 0, rows.data());
+      return rows.data();
+    };
+    if (const std::uint8_t* d = burn(desert_burner, desert_rows)) {
+      for (auto& v : desert_rows) v = v == 0 ? criteria::kNoClass : static_cast<std::uint8_t>(v - 1);
+      layers.desertification = d;
+    }
+    layers.susceptibility = burn(susc_burner, susc_rows);
+    layers.flood = burn(flood_burner, flood_rows);
+    layers.reserve = burn(reserve_burner, reserve_rows);
+    layers.redline = burn(redline_burner, redline_rows);
+    zonal.add_rows(b.row0, b.rows(), layers);
     slope_out->write_rows(b.row0, b.rows(), slope.data());
     relief_out->write_rows(b.row0, b.rows(), relief.data());
     elev_out->write_rows(b.row0, b.rows(), elev);
@@ -404,6 +738,19 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     log.warn(std::to_string(partial.size()) + " village(s) have DEM data for only part of their " +
              fixed(vts.radius_m, 0) + " m neighbourhood (see nbhd_valid_pct): " + list_ids(partial));
 
+  // The assessment.
+  progress.begin("assessment");
+  const auto zonal_stats = zonal.results();
+  criteria::ThematicLayers thematic{plan.layer("hazard_points"), plan.layer("susceptibility"), plan.layer("flood_zone"),
+                                    plan.layer("reserve"),       plan.layer("redline"),        plan.layer("roads"),
+                                    plan.layer("towns")};
+  const auto points = criteria::point_criteria(ctx, plan.villages.villages, thematic, s);
+  std::vector<criteria::VillageAssessment> assessments;
+  for (std::size_t i = 0; i < plan.villages.villages.size(); ++i)
+    assessments.push_back(criteria::assess(plan.villages.villages[i], zonal_stats[i], terrain[i].elevation_m, points[i], s));
+  progress.end();
+  clock.lap("assessment");
+
   // The GeoPackage.
   progress.begin("writing rasters");
   core::Progress::Span thirds[3] = {{&progress, 0.0, 1.0 / 3}, {&progress, 1.0 / 3, 2.0 / 3}, {&progress, 2.0 / 3, 1.0}};
@@ -415,7 +762,16 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
                     &thirds[2]);
   progress.end();
   progress.begin("writing villages");
-  output.add_table(villages_table(plan, terrain));
+  {
+    io::Table vt = villages_table(plan, terrain);
+    add_assessment_columns(vt, territories.territories, zonal_stats, points, assessments);
+    output.add_table(vt);
+  }
+  output.add_table(territories_table(plan, territories.territories, assessments, ctx));
+  output.add_table(criteria_table(s));
+  output.add_table(summary_table(plan, assessments, false));
+  output.add_table(summary_table(plan, assessments, true));
+  write_notices(output.notices_dir(), plan, assessments);
   progress.end();
   clock.lap("write");
 
@@ -483,6 +839,11 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   sum.grid_cols = grid.cols();
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   sum.warnings = log.warnings().size();
+  for (const auto& a : assessments) {
+    ++sum.by_class[a.cls];
+    sum.relocating_people += a.relocating_people;
+    sum.relocating_households += a.relocating_households;
+  }
   return sum;
 }
 

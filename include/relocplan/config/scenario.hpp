@@ -5,6 +5,7 @@
 // resolved against the scenario file's folder.
 
 #include <array>
+#include <map>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -36,6 +37,36 @@ struct DemInput {
   std::optional<double> nodata;  // overrides the file's NoData value
 };
 
+// A thematic vector layer: where it is, and which of its fields play which role.
+struct VectorInput {
+  std::string key;  // "inputs.roads", for messages
+  std::filesystem::path path;
+  std::optional<std::string> layer;
+  std::optional<std::string> crs;
+  std::optional<std::string> encoding;
+  std::map<std::string, std::string> fields;  // role -> field name
+  std::map<std::string, std::string> values;  // meaning -> attribute value (e.g. core -> "核心区")
+};
+
+// A thematic raster (land cover, fragility index).
+struct RasterInput {
+  std::string key;
+  std::filesystem::path path;
+  int band = 1;
+  std::string resampling;
+  std::optional<double> nodata;
+};
+
+// How the soft criteria are weighted.
+struct AssessmentSpec {
+  std::vector<std::string> criteria;  // the soft criteria, in order
+  std::vector<double> weights;        // as given (direct) or derived (AHP), normalised
+  std::string weights_from = "default (equal weights)";
+  std::vector<std::vector<double>> ahp_matrix;
+  bool force_ahp = false;
+  double ahp_cr = 0;
+};
+
 enum class ExtentMode { villages, boundary, bounds };
 
 struct StudyArea {
@@ -56,10 +87,19 @@ struct Scenario {
   StudyArea study_area;
   DemInput dem;
   VillageInput villages;
+  // Optional thematic inputs; each criterion that needs a missing one reports
+  // "not assessed".
+  std::optional<RasterInput> landcover, fragility;
+  std::optional<VectorInput> hazard_points, susceptibility, flood_zone, desertification, reserve, redline, roads,
+      towns, counties, territories;
+  AssessmentSpec assessment;
   std::optional<std::filesystem::path> output;  // [output] path
   std::size_t memory_mb = 512;                  // working-memory budget for raster blocks
   LayerDefaults thresholds;                     // layer defaults with scenario overrides applied
 };
+
+// The soft criteria of the village assessment, in a fixed order.
+const std::vector<std::string>& soft_criteria();
 
 // Reads and checks a scenario file. Throws ScenarioError.
 Scenario load_scenario(const std::filesystem::path& file);

@@ -28,6 +28,9 @@ class TableReader {
   std::optional<long long> optional_integer(const std::string& key);
   std::optional<bool> optional_bool(const std::string& key);
   std::optional<std::vector<double>> optional_number_array(const std::string& key);
+  std::optional<std::vector<std::string>> optional_string_array(const std::string& key);
+  // An array of arrays of numbers (a matrix; rows may differ in length).
+  std::optional<std::vector<std::vector<double>>> optional_number_matrix(const std::string& key);
   bool has(const std::string& key) const;
   // A sub-table; marks the key as used.
   std::optional<TableReader> optional_table(const std::string& key);

@@ -84,6 +84,10 @@ class OutputGeoPackage {
   void add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
                   core::Progress::Span* progress);
   void add_table(const Table& table);
+  // A folder of side files (the public-notice lists) written with the
+  // GeoPackage and moved into place beside it on commit, as <stem>_notices/.
+  std::filesystem::path notices_dir();
+  std::filesystem::path notices_destination() const;
   // Closes, checks with SQLite and renames into place.
   void commit();
 
@@ -102,7 +106,9 @@ class OutputGeoPackage {
   raster::DatasetPtr ds_;
 };
 
-// Checks an existing output path before a run does any work.
+// Checks an existing output path (and its notices folder) before a run does any work.
 void check_destination(const std::filesystem::path& destination, bool overwrite);
+// <folder>/<stem>_notices for <folder>/<stem>.gpkg
+std::filesystem::path notices_path_for(const std::filesystem::path& destination);
 
 }  // namespace relocplan::io

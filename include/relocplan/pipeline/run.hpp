@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +17,8 @@
 #include "relocplan/raster/grid.hpp"
 #include "relocplan/raster/raster_source.hpp"
 #include "relocplan/vector/crs.hpp"
+#include "relocplan/vector/geos.hpp"
+#include "relocplan/vector/thematic.hpp"
 #include "relocplan/vector/villages.hpp"
 
 namespace relocplan::pipeline {
@@ -28,6 +31,8 @@ struct RunOptions {
 
 // Everything a run needs, resolved and checked, before any heavy work.
 struct Plan {
+  // First member: the GEOS context outlives every geometry of the plan.
+  std::unique_ptr<vector::GeosContext> geos = std::make_unique<vector::GeosContext>();
   config::Scenario scenario;
   std::filesystem::path output;
   bool output_exists = false;
@@ -36,6 +41,13 @@ struct Plan {
   raster::Grid grid;
   vector::VillageLayer villages;
   std::unique_ptr<raster::RasterSource> dem;
+  std::unique_ptr<raster::RasterSource> landcover, fragility;
+  // Thematic vector layers by name ("roads", "reserve" ...), in the working CRS.
+  std::map<std::string, vector::Features> thematic;
+  const vector::Features* layer(const std::string& name) const {
+    auto it = thematic.find(name);
+    return it == thematic.end() ? nullptr : &it->second;
+  }
   std::size_t relief_radius_rows = 0;
   std::size_t block_rows = 0;
 };
@@ -48,6 +60,8 @@ void print_plan(const Plan& plan, std::ostream& out);
 struct RunSummary {
   std::filesystem::path output;
   std::size_t villages = 0;
+  std::map<std::string, std::size_t> by_class;  // relocate_whole, relocate_registered, review, stay
+  std::int64_t relocating_people = 0, relocating_households = 0;
   std::size_t villages_without_terrain = 0;
   std::size_t grid_rows = 0, grid_cols = 0;
   double seconds = 0;
