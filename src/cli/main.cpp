@@ -119,7 +119,14 @@ int main(int argc, char** argv) {
     if (!quiet) {
       std::cout << "wrote " << summary.output.string() << "\n"
                 << "  villages: " << summary.villages << " (" << summary.villages_without_terrain
-                << " without terrain values)\n"
+                << " without terrain values)\n";
+      for (const char* cls : {"relocate_whole", "relocate_registered", "review", "stay"}) {
+        auto it = summary.by_class.find(cls);
+        std::cout << "    " << std::left << std::setw(20) << cls << (it == summary.by_class.end() ? 0 : it->second)
+                  << "\n";
+      }
+      std::cout << "  relocating: " << summary.relocating_people << " people in " << summary.relocating_households
+                << " households\n"
                 << "  grid: " << summary.grid_rows << " x " << summary.grid_cols << " cells\n"
                 << "  warnings: " << summary.warnings << "\n"
                 << "  time: " << std::fixed << std::setprecision(1) << summary.seconds << " s\n";
