@@ -420,3 +420,123 @@ TEST_CASE("a Shapefile's encoding is honoured: its .cpg, or the scenario's encod
   f.run(legacy, "legacy.gpkg");
   CHECK(testsupport::read_features(f.dir / "legacy.gpkg", "villages").at(0).at("name") == "岩脚村");
 }
+
+namespace {
+
+// A GeoPackage layer of polygons or points from WKT, with text attributes.
+void write_wkt_layer(const std::filesystem::path& path, const std::string& layer, int epsg,
+                     const std::vector<std::pair<std::string, std::map<std::string, std::string>>>& features) {
+  GDALDatasetH ds = std::filesystem::exists(path)
+                        ? GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr)
+                        : GDALCreate(GDALGetDriverByName("GPKG"), path.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
+  REQUIRE(ds);
+  OGRSpatialReferenceH srs = OSRNewSpatialReference(nullptr);
+  OSRImportFromEPSG(srs, epsg);
+  OGRLayerH l = GDALDatasetCreateLayer(ds, layer.c_str(), srs, wkbUnknown, nullptr);
+  OSRRelease(srs);
+  REQUIRE(l);
+  for (const auto& [name, value] : features.front().second) {
+    OGRFieldDefnH fd = OGR_Fld_Create(name.c_str(), OFTString);
+    REQUIRE(OGR_L_CreateField(l, fd, TRUE) == OGRERR_NONE);
+    OGR_Fld_Destroy(fd);
+  }
+  for (const auto& [w, attrs] : features) {
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+    for (const auto& [name, value] : attrs) OGR_F_SetFieldString(f, OGR_F_GetFieldIndex(f, name.c_str()), value.c_str());
+    OGRGeometryH g = nullptr;
+    char* text = const_cast<char*>(w.c_str());
+    REQUIRE(OGR_G_CreateFromWkt(&text, nullptr, &g) == OGRERR_NONE);
+    OGR_F_SetGeometryDirectly(f, g);
+    REQUIRE(OGR_L_CreateFeature(l, f) == OGRERR_NONE);
+    OGR_F_Destroy(f);
+  }
+  GDALClose(ds);
+}
+
+std::string square_around(double x, double y, double half) {
+  std::ostringstream s;
+  s.precision(12);
+  s << "POLYGON((" << x - half << " " << y - half << "," << x + half << " " << y - half << "," << x + half << " "
+    << y + half << "," << x - half << " " << y + half << "," << x - half << " " << y - half << "))";
+  return s.str();
+}
+
+}  // namespace
+
+TEST_CASE("thematic layers reach the assessment: hazards, reserve, red line, roads, land cover", "[pipeline][assessment]") {
+  Fixture f;
+  const auto vs = make_villages();
+  const auto& v1 = vs[0];   // in a high-susceptibility zone
+  const auto& v2 = vs[1];   // in the reserve core
+  const auto& v3 = vs[2];   // 150 m from a landslide with a 300 m threat range
+  const auto& v4 = vs[3];   // in the reserve's experimental zone only
+  const auto layers = f.dir / "layers.gpkg";
+  write_wkt_layer(layers, "susceptibility", 4545,
+                  {{square_around(v1.x, v1.y, 200), {{"class", "high"}}},
+                   {square_around(v4.x, v4.y, 200), {{"class", "medium"}}}});
+  write_wkt_layer(layers, "reserve", 4545,
+                  {{square_around(v2.x, v2.y, 300), {{"zone", "core"}}},
+                   {square_around(v2.x, v2.y, 600), {{"zone", "buffer"}}},
+                   {square_around(v4.x, v4.y, 300), {{"zone", "experimental"}}}});
+  std::ostringstream hz;
+  hz.precision(12);
+  hz << "POINT(" << v3.x + 150 << " " << v3.y << ")";
+  write_wkt_layer(layers, "hazards", 4545, {{hz.str(), {{"id", "HZ1"}, {"kind", "landslide"}, {"radius", "300"}}}});
+  std::ostringstream road;
+  road.precision(12);
+  road << "LINESTRING(" << kXmin << " " << v4.y + 2000 << "," << kXmin + kCols * kCell << " " << v4.y + 2000 << ")";
+  write_wkt_layer(layers, "roads", 4545, {{road.str(), {{"class", "county"}}}});
+  // Land cover: everything cultivated (code 10), on the DEM's grid.
+  auto lc = testsupport::synthetic_dem(kRows, kCols, kXmin, kYmax, kCell);
+  std::fill(lc.values.begin(), lc.values.end(), 10.0f);
+  testsupport::write_geotiff(f.dir / "landcover.tif", lc, "EPSG:4545");
+
+  std::string s = f.scenario();
+  s.insert(s.find("[thresholds.terrain]"),
+           "[inputs.susceptibility]\npath = \"layers.gpkg\"\nlayer = \"susceptibility\"\n"
+           "[inputs.susceptibility.fields]\nclass = \"class\"\n\n"
+           "[inputs.reserve]\npath = \"layers.gpkg\"\nlayer = \"reserve\"\n[inputs.reserve.fields]\nzone = \"zone\"\n\n"
+           "[inputs.hazard_points]\npath = \"layers.gpkg\"\nlayer = \"hazards\"\n"
+           "[inputs.hazard_points.fields]\nradius_m = \"radius\"\nid = \"id\"\nkind = \"kind\"\n\n"
+           "[inputs.roads]\npath = \"layers.gpkg\"\nlayer = \"roads\"\n\n"
+           "[inputs.landcover]\npath = \"landcover.tif\"\n\n");
+  f.run(s, "out.gpkg");
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  for (const auto& r : testsupport::read_features(f.dir / "out.gpkg", "villages")) by_id[r.at("village_id")] = r;
+  CHECK(by_id[v1.id].at("susceptibility") == "high");
+  CHECK(by_id[v1.id].at("class") == "relocate_whole");
+  CHECK_THAT(by_id[v1.id].at("reason_codes"), Catch::Contains("HAZARD_ZONE"));
+  CHECK(by_id[v2.id].at("reserve_zone") == "core");
+  CHECK(by_id[v2.id].at("class") == "relocate_whole");
+  CHECK_THAT(by_id[v2.id].at("reason_codes"), Catch::Contains("RESERVE_CORE"));
+  CHECK(std::stod(by_id[v2.id].at("reserve_core_pct")) > 0.0);
+  CHECK(by_id[v3.id].at("hazard_id") == "HZ1");
+  CHECK(std::stod(by_id[v3.id].at("hazard_dist_m")) == Approx(150.0));
+  CHECK_THAT(by_id[v3.id].at("reasons"), Catch::Contains("HAZARD_THREAT: the village is 150 m from landslide HZ1"));
+  CHECK(by_id[v4.id].at("reserve_zone") == "experimental");
+  CHECK(by_id[v4.id].at("susceptibility") == "medium");
+  CHECK_THAT(by_id[v4.id].at("reason_codes"), !Catch::Contains("RESERVE") && !Catch::Contains("HAZARD"));
+  CHECK(std::stod(by_id[v4.id].at("dist_road_m")) == Approx(2000.0).margin(1e-6));
+  CHECK(by_id["V5"].at("hazard_id") == "none");
+  // Every cell is cultivated: cultivated area equals the territory's area.
+  CHECK(std::stod(by_id[v4.id].at("cultivated_ha")) == Approx(std::stod(by_id[v4.id].at("terr_area_ha"))));
+  for (const auto& [id, r] : by_id) {
+    CHECK_FALSE(r.at("class").empty());
+    if (r.at("class") != "stay") CHECK_FALSE(r.at("reasons").empty());
+  }
+  // The tables and the public notices.
+  const auto layer_list = testsupport::layer_names(f.dir / "out.gpkg");
+  for (const char* l : {"village_territories", "criteria", "township_summary", "county_summary"})
+    CHECK(std::find(layer_list.begin(), layer_list.end(), l) != layer_list.end());
+  CHECK(testsupport::read_features(f.dir / "out.gpkg", "village_territories").size() == vs.size());
+  CHECK(std::filesystem::is_directory(f.dir / "out_notices"));
+  std::size_t listed = 0;
+  for (const auto& e : std::filesystem::directory_iterator(f.dir / "out_notices")) {
+    const std::string text = testsupport::read_text(e.path());
+    for (const auto& [id, r] : by_id)
+      if (r.at("class") != "stay" && text.find("\n" + id + ",") != std::string::npos) ++listed;
+  }
+  std::size_t moving = 0;
+  for (const auto& [id, r] : by_id) moving += r.at("class") != "stay";
+  CHECK(listed == moving);
+}
