@@ -121,3 +121,36 @@ TEST_CASE("every embedded layer default has a unit and a source", "[config][laye
   CHECK(d.get("terrain", "relief_radius_m").assumption);
   CHECK_FALSE(d.get("terrain", "steep_slope_deg").assumption);
 }
+
+TEST_CASE("assessment weights: direct weights are normalised, unknown criteria rejected", "[config][weights]") {
+  std::string t = kMinimal;
+  t += "\n[assessment.weights]\nsteep = 3\nrelief = 1\nelevation = 0\nfragility = 0\nremoteness = 0\n";
+  const auto s = config::parse_scenario(t, "/work/s/scenario.toml");
+  CHECK(s.assessment.weights == std::vector<double>{0.75, 0.25, 0.0, 0.0, 0.0});
+  std::string bad = kMinimal;
+  bad += "\n[assessment.weights]\nslope = 1\n";
+  CHECK_THAT(error_of(bad), Catch::Contains("'slope' is not a soft criterion (known: steep, relief, elevation, "
+                                            "fragility, remoteness)"));
+}
+
+TEST_CASE("assessment weights from an AHP matrix, with its consistency ratio", "[config][weights]") {
+  // A consistent matrix for weights 4:2:1 over steep, relief, remoteness.
+  std::string t = kMinimal;
+  t += "\n[assessment.ahp]\ncriteria = [\"steep\", \"relief\", \"remoteness\"]\n"
+       "matrix = [[1, 2, 4], [0.5, 1, 2], [0.25, 0.5, 1]]\n";
+  const auto s = config::parse_scenario(t, "/work/s/scenario.toml");
+  CHECK(s.assessment.weights[0] == Approx(4.0 / 7));
+  CHECK(s.assessment.weights[1] == Approx(2.0 / 7));
+  CHECK(s.assessment.weights[2] == Approx(0.0));  // elevation is not in the matrix
+  CHECK(s.assessment.weights[4] == Approx(1.0 / 7));
+  CHECK(s.assessment.ahp_cr == Approx(0.0).margin(1e-9));
+  CHECK_THAT(s.assessment.weights_from, Catch::Contains("AHP"));
+  // Badly inconsistent: rejected unless forced.
+  std::string bad = kMinimal;
+  bad += "\n[assessment.ahp]\ncriteria = [\"steep\", \"relief\", \"remoteness\"]\n"
+         "matrix = [[1, 9, 0.1111111], [0.1111111, 1, 9], [9, 0.1111111, 1]]\n";
+  CHECK_THAT(error_of(bad), Catch::Contains("consistency ratio") && Catch::Contains("is above 0.1"));
+  const auto forced = config::parse_scenario(bad + "force = true\n", "/work/s/scenario.toml");
+  CHECK(forced.assessment.ahp_cr > 0.1);
+  CHECK_THAT(forced.assessment.weights_from, Catch::Contains("forced"));
+}
