@@ -21,7 +21,8 @@ struct AhpResult {
 
 // Throws core::ScenarioError when the matrix is not square, has non-positive
 // entries, a diagonal other than 1, or is not reciprocal (a_ji = 1 / a_ij,
-// relative tolerance 1e-3, so that 0.333 for 1/3 is accepted).
+// relative tolerance 5 %, so that two-decimal reciprocals such as 0.33 for
+// 1/3 and 0.17 for 1/6 are accepted).
 AhpResult ahp_weights(const std::vector<std::vector<double>>& matrix);
 
 // Saaty's random consistency index for n = 1..15 (0 for n <= 2).
