@@ -807,21 +807,31 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   settings["processing"] = {{"memory_mb", s.memory_mb}, {"block_rows", plan.block_rows}};
   put("settings", settings.dump(2));
   put("working_crs", plan.working_crs.describe());
+  // Every file of every input, each hashed once even when several inputs share it.
+  std::map<fs::path, std::string> hashes;
   auto checksum_files = [&](const std::string& what, const std::vector<fs::path>& files) {
-    for (const auto& f : files) put("input." + what + "." + f.filename().string() + ".sha256", io::sha256_file(f));
+    for (const auto& f : files) {
+      auto it = hashes.find(f);
+      if (it == hashes.end()) it = hashes.emplace(f, io::sha256_file(f)).first;
+      put("input." + what + "." + f.filename().string() + ".sha256", it->second);
+    }
+  };
+  auto raster_files = [](const fs::path& path) {
+    std::vector<fs::path> files;
+    raster::DatasetPtr d(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
+    if (d) {
+      char** list = GDALGetFileList(d.get());
+      for (char** p = list; p && *p; ++p) files.emplace_back(*p);
+      CSLDestroy(list);
+    }
+    if (files.empty()) files.push_back(path);
+    return files;
   };
   checksum_files("villages", plan.villages.files);
-  {
-    std::vector<fs::path> dem_files;
-    raster::DatasetPtr d(GDALOpenEx(s.dem.path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
-    if (d) {
-      char** files = GDALGetFileList(d.get());
-      for (char** p = files; p && *p; ++p) dem_files.emplace_back(*p);
-      CSLDestroy(files);
-    }
-    if (dem_files.empty()) dem_files.push_back(s.dem.path);
-    checksum_files("dem", dem_files);
-  }
+  checksum_files("dem", raster_files(s.dem.path));
+  if (s.landcover) checksum_files("landcover", raster_files(s.landcover->path));
+  if (s.fragility) checksum_files("fragility", raster_files(s.fragility->path));
+  for (const auto& [name, f] : plan.thematic) checksum_files(name, f.files);
   for (std::size_t i = 0; i < log.warnings().size(); ++i) put("warning." + std::to_string(i + 1), log.warnings()[i]);
   clock.lap("checksums");
   for (const auto& [name, sec] : clock.stages) put("stage_seconds." + name, fixed(sec, 3));
