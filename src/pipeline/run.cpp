@@ -264,10 +264,10 @@ void print_plan(const Plan& p, std::ostream& out) {
     out << "fragility    " << p.fragility->info().path.string() << " (" << p.fragility->info().crs_name << ", "
         << (p.fragility->info().resampled ? "warped, " + s.fragility->resampling : std::string("read directly")) << ")\n";
   for (const auto& [name, features] : p.thematic)
-    out << std::left << std::setw(13) << name << features.path.filename().string() << " (layer '" << features.layer_name
+    out << std::left << std::setw(16) << name << features.path.filename().string() << " (layer '" << features.layer_name
         << "', " << features.size() << " features, " << features.source_crs.describe() << ")\n";
   const char* all_layers[] = {"hazard_points", "susceptibility", "flood_zone", "desertification", "reserve",
-                              "redline",       "roads",          "towns",      "counties",        "territories"};
+                              "redline",       "roads",          "towns",      "counties"};
   std::string missing;
   for (const char* n : all_layers)
     if (!p.thematic.count(n)) missing += std::string(missing.empty() ? "" : ", ") + n;
