@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -97,13 +98,22 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
   const auto v = run_command({"/usr/bin/python3", "-m", "osgeo_utils.samples.validate_gpkg", out.string()});
   INFO(v.out << v.err);
   CHECK(v.exit_code == 0);
-  const auto layers = testsupport::layer_names(out);
-  CHECK(layers == std::vector<std::string>{"villages", "run_info"});
+  auto layers = testsupport::layer_names(out);
+  std::sort(layers.begin(), layers.end());
+  CHECK(layers == std::vector<std::string>{"county_summary", "criteria", "run_info", "township_summary",
+                                           "village_territories", "villages"});
   const auto villages = testsupport::read_features(out, "villages");
   CHECK(villages.size() == csv_rows(kSampleDir / "data/villages.csv"));
   std::size_t with_slope = 0;
-  for (const auto& row : villages) with_slope += !row.at("slope_deg").empty();
+  for (const auto& row : villages) {
+    with_slope += !row.at("slope_deg").empty();
+    // Every village has a class, and every candidate its reasons.
+    CHECK((row.at("class") == "relocate_whole" || row.at("class") == "relocate_registered" ||
+           row.at("class") == "review" || row.at("class") == "stay"));
+    if (row.at("class") != "stay") CHECK_FALSE(row.at("reasons").empty());
+  }
   CHECK(with_slope == villages.size());
+  CHECK(fs::is_directory(kSampleDir / "out/sample_notices"));
   for (const char* raster : {"elevation", "slope", "relief"}) {
     const auto d = testsupport::read_raster("GPKG:" + out.string() + ":" + raster);
     CHECK(d.rows > 1000);
