@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <ogr_api.h>
 #include <sstream>
 #include <thread>
 
@@ -539,4 +541,59 @@ TEST_CASE("thematic layers reach the assessment: hazards, reserve, red line, roa
   std::size_t moving = 0;
   for (const auto& [id, r] : by_id) moving += r.at("class") != "stay";
   CHECK(listed == moving);
+}
+
+TEST_CASE("territories: given polygons joined by id, Voronoi cells clipped to the village's county", "[pipeline][territories]") {
+  Fixture f;
+  const auto vs = make_villages();
+  const auto layers = f.dir / "admin.gpkg";
+  // V1 and V2 have drawn boundaries: squares of 600 m x 600 m = 36 ha.
+  write_wkt_layer(layers, "boundaries", 4545,
+                  {{square_around(vs[0].x, vs[0].y, 300), {{"code", "V1"}}},
+                   {square_around(vs[1].x, vs[1].y, 300), {{"code", "V2"}}}});
+  // One county covering the western half of the grid; the villages name no
+  // county, so the test sets it through a CSV copy with a county column.
+  const double mid = kXmin + kCols * kCell / 2;
+  std::ostringstream west;
+  west.precision(12);
+  west << "POLYGON((" << kXmin << " " << kYmax - kRows * kCell << "," << mid << " " << kYmax - kRows * kCell << "," << mid
+       << " " << kYmax << "," << kXmin << " " << kYmax << "," << kXmin << " " << kYmax - kRows * kCell << "))";
+  write_wkt_layer(layers, "counties", 4545, {{west.str(), {{"county_name", "West"}}}});
+  {
+    std::ofstream csv(f.dir / "v.csv");
+    csv.precision(12);
+    csv << "code,x,y,county\n";
+    for (const auto& v : vs) csv << v.id << "," << v.x << "," << v.y << ",West\n";
+  }
+  std::string s = f.scenario("v.csv", "crs = \"EPSG:4545\"\nx_field = \"x\"\ny_field = \"y\"\n");
+  s = s.substr(0, s.find("[inputs.villages.fields]")) + "[inputs.villages.fields]\nid = \"code\"\ncounty = \"county\"\n\n" +
+      "[inputs.territories]\npath = \"admin.gpkg\"\nlayer = \"boundaries\"\nfields = { id = \"code\" }\n\n" +
+      "[inputs.counties]\npath = \"admin.gpkg\"\nlayer = \"counties\"\nfields = { name = \"county_name\" }\n\n" +
+      s.substr(s.find("[thresholds.terrain]"));
+  core::Log log(core::Verbosity::quiet, &f.sink_);
+  f.run(s, "t.gpkg", {}, &log);
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  for (const auto& r : testsupport::read_features(f.dir / "t.gpkg", "village_territories")) by_id[r.at("village_id")] = r;
+  CHECK(by_id["V1"].at("method") == "given");
+  CHECK(std::stod(by_id["V1"].at("area_ha")) == Approx(36.0));
+  CHECK(by_id["V3"].at("method") == "voronoi");
+  // The villages layer reports the same territory, with exact zonal area.
+  for (const auto& r : testsupport::read_features(f.dir / "t.gpkg", "villages"))
+    if (r.at("village_id") == "V1") CHECK(std::stod(r.at("terr_area_ha")) == Approx(36.0).epsilon(1e-6));
+  bool warned = false;
+  for (const auto& w : log.warnings())
+    if (w.find("have no polygon in inputs.territories") != std::string::npos) warned = true;
+  CHECK(warned);
+  // Voronoi cells of villages in the county stay inside it: no territory
+  // reaches east of the county's edge.
+  GDALDatasetH ds = GDALOpenEx((f.dir / "t.gpkg").c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+  OGRLayerH l = GDALDatasetGetLayerByName(ds, "village_territories");
+  for (OGRFeatureH feat = OGR_L_GetNextFeature(l); feat; feat = OGR_L_GetNextFeature(l)) {
+    OGREnvelope env;
+    OGR_G_GetEnvelope(OGR_F_GetGeometryRef(feat), &env);
+    const std::string method = OGR_F_GetFieldAsString(feat, OGR_F_GetFieldIndex(feat, "method"));
+    if (method == "voronoi") CHECK(env.MaxX <= mid + 1e-6);
+    OGR_F_Destroy(feat);
+  }
+  GDALClose(ds);
 }
