@@ -51,26 +51,29 @@ TerritoryResult build_territories(GEOSContextHandle_t ctx, const std::vector<vec
   if (given)
     for (std::size_t i = 0; i < given->size(); ++i) given_by_id.emplace(given->attrs[i].at("id"), i);
 
-  // Voronoi cells of all village points (distinct locations), within a frame
+  // Voronoi cells of the village points (distinct locations), within a frame
   // well beyond the study area so that no cell is cut by the diagram's edge.
-  std::vector<GEOSGeometry*> points;
-  points.reserve(n);
-  for (const auto& v : villages) points.push_back(GEOSGeom_createPointFromXY_r(ctx, v.x, v.y));
-  vector::GeomPtr multipoint = vector::wrap(
-      ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOINT, points.data(), static_cast<unsigned>(points.size())));
+  // With counties, each county's villages get a diagram of their own, so that
+  // the cells fill their county up to its border instead of leaving the land
+  // across it to nobody.
   const raster::Extent frame = study_area.expanded(10 * max_radius_m + study_area.width() + study_area.height());
   vector::GeomPtr env = rectangle(ctx, frame);
-  std::vector<int> cell_of(n, -1);
-  vector::GeomPtr diagram;
-  if (n >= 2) {
-    diagram = vector::wrap(ctx, GEOSVoronoiDiagram_r(ctx, multipoint.get(), env.get(), 0.0, 0));
+  std::vector<vector::GeomPtr> cell_of(n);
+  auto voronoi = [&](const std::vector<std::size_t>& members) {
+    if (members.size() < 2) return;  // a lone village keeps its circle
+    std::vector<GEOSGeometry*> points;
+    for (std::size_t i : members) points.push_back(GEOSGeom_createPointFromXY_r(ctx, villages[i].x, villages[i].y));
+    vector::GeomPtr multipoint = vector::wrap(
+        ctx, GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOINT, points.data(), static_cast<unsigned>(points.size())));
+    vector::GeomPtr diagram = vector::wrap(ctx, GEOSVoronoiDiagram_r(ctx, multipoint.get(), env.get(), 0.0, 0));
     if (!diagram) throw core::InternalError("GEOS failed to build the Voronoi diagram of the villages");
-    // Match cells to villages: each cell holds exactly one distinct location.
+    // Match cells to villages: a cell holds one distinct location (villages
+    // at the same spot share it).
     GEOSSTRtree* tree = GEOSSTRtree_create_r(ctx, 10);
-    std::vector<std::size_t> ids(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      ids[i] = i;
-      GEOSSTRtree_insert_r(ctx, tree, GEOSGetGeometryN_r(ctx, multipoint.get(), static_cast<int>(i)), &ids[i]);
+    std::vector<std::size_t> ids(members.size());
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      ids[k] = k;
+      GEOSSTRtree_insert_r(ctx, tree, GEOSGetGeometryN_r(ctx, multipoint.get(), static_cast<int>(k)), &ids[k]);
     }
     const int cells = GEOSGetNumGeometries_r(ctx, diagram.get());
     for (int c = 0; c < cells; ++c) {
@@ -79,23 +82,33 @@ TerritoryResult build_territories(GEOSContextHandle_t ctx, const std::vector<vec
       struct Query {
         GEOSContextHandle_t ctx;
         const GEOSPreparedGeometry* prep;
+        const GEOSGeometry* cell;
         const GEOSGeometry* mp;
-        std::vector<int>* cell_of;
-        int cell;
-      } q{ctx, prep, multipoint.get(), &cell_of, c};
+        const std::vector<std::size_t>* members;
+        std::vector<vector::GeomPtr>* cell_of;
+      } q{ctx, prep, cell, multipoint.get(), &members, &cell_of};
       GEOSSTRtree_query_r(
           ctx, tree, cell,
           [](void* item, void* data) {
             auto* qq = static_cast<Query*>(data);
-            const std::size_t i = *static_cast<std::size_t*>(item);
-            if (GEOSPreparedIntersects_r(qq->ctx, qq->prep, GEOSGetGeometryN_r(qq->ctx, qq->mp, static_cast<int>(i))) == 1 &&
-                (*qq->cell_of)[i] < 0)
-              (*qq->cell_of)[i] = qq->cell;
+            const std::size_t k = *static_cast<std::size_t*>(item);
+            auto& slot = (*qq->cell_of)[(*qq->members)[k]];
+            if (!slot &&
+                GEOSPreparedIntersects_r(qq->ctx, qq->prep, GEOSGetGeometryN_r(qq->ctx, qq->mp, static_cast<int>(k))) == 1)
+              slot = vector::wrap(qq->ctx, GEOSGeom_clone_r(qq->ctx, qq->cell));
           },
           &q);
       GEOSPreparedGeom_destroy_r(ctx, prep);
     }
     GEOSSTRtree_destroy_r(ctx, tree);
+  };
+  {
+    std::map<std::string, std::vector<std::size_t>> groups;  // by county when counties are given
+    for (std::size_t i = 0; i < n; ++i) {
+      if (given && given_by_id.count(villages[i].id)) continue;
+      groups[counties ? villages[i].county.value_or("") : std::string()].push_back(i);
+    }
+    for (const auto& [county, members] : groups) voronoi(members);
   }
 
   std::map<std::string, std::size_t> county_by_name;
@@ -118,9 +131,7 @@ TerritoryResult build_territories(GEOSContextHandle_t ctx, const std::vector<vec
     }
     vector::GeomPtr point = vector::wrap(ctx, GEOSGeom_createPointFromXY_r(ctx, v.x, v.y));
     vector::GeomPtr circle = vector::wrap(ctx, GEOSBuffer_r(ctx, point.get(), max_radius_m, 16));
-    vector::GeomPtr shape = (diagram && cell_of[i] >= 0)
-                                ? intersect(ctx, GEOSGetGeometryN_r(ctx, diagram.get(), cell_of[i]), circle.get())
-                                : std::move(circle);
+    vector::GeomPtr shape = cell_of[i] ? intersect(ctx, cell_of[i].get(), circle.get()) : std::move(circle);
     const GEOSGeometry* clip = area_box.get();
     if (counties) {
       auto it = v.county ? county_by_name.find(*v.county) : county_by_name.end();
