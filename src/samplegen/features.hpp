@@ -464,7 +464,7 @@ Fields makeFields(const World& w, const std::vector<Village>& vs, const std::vec
     f.farm.stamp(vi.ox, vi.ov, R, 1.0);
     const double rate = static_cast<double>(vi.poor) / vi.households;
     if ((vi.cls == kMountain || vi.cls == kMid) && rate > 0.25)
-      f.steepFarm.stamp(vi.ox, vi.ov, 1300.0, std::clamp(0.4 + rate, 0.0, 1.0));
+      f.steepFarm.stamp(vi.ox, vi.ov, 1800.0, std::clamp(0.5 + rate, 0.0, 1.0));
   }
   for (const Town& t : towns)
     if (t.kind != "industrial_park") f.farm.stamp(t.x, t.v, 3000.0, 1.0);

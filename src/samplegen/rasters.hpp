@@ -349,9 +349,9 @@ void classifyLandcover(const Model& m, const DemReader& dem, GridWindow& dScore,
       }
       const double farm = m.fields.farm.at(x, v);
       const double steep = m.fields.steepFarm.at(x, v);
-      const double base = s < 6.0 ? 0.9 : s < 15.0 ? 0.7 : s < 25.0 ? 0.45 : 0.12;
+      const double base = s < 6.0 ? 0.9 : s < 15.0 ? 0.7 : s < 25.0 ? 0.45 : 0.18;
       double pc = base * smoothstep(0.0, 0.6, farm);
-      if (s >= 25.0 && s < 45.0) pc = std::max(pc, 0.62 * steep);
+      if (s >= 25.0 && s < 45.0) pc = std::max(pc, 0.75 * steep);
       if (g >= 4) pc *= 0.3;
       if (u < pc) {
         out[k] = 10;

@@ -335,7 +335,7 @@ class WaterBuilder {
       });
       if (bestId < 0) continue;
       const auto [ri, k] = verts[static_cast<size_t>(bestId)];
-      if (dam(ri, k, rng_.range(5.0, 10.0), 750.0, 0.4e4, 9.0e4, "pond", "塘")) ++got;
+      if (dam(ri, k, rng_.range(6.0, 11.0), 750.0, 1.0e4, 12.0e4, "pond", "塘")) ++got;
     }
   }
 
