@@ -251,7 +251,7 @@ void writeLayers(const LayersInput& in, const fs::path& dir, const SrsHandle& sr
       if (in.w.rivers()[static_cast<size_t>(s.river)].order == 1) mainSegs.push_back(&s);
     DemReader dem(dir / "dem.tif", fr.ncols, fr.nrows);
     for (const int rp : {20, 100}) {
-      const double hmax = rp == 20 ? 3.5 : 7.0;
+      const double hmax = rp == 20 ? 2.5 : 5.0;
       classPass(
           fr, 1, 2048, 12, true,
           [&](int k0, int l0, int nk, int nl, std::vector<uint8_t>& cls) {
