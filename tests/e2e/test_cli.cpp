@@ -1,5 +1,8 @@
 // The command line on the generated sample county, as a planner runs it.
 
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -91,6 +94,7 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
   const fs::path scenario = sample_scenario("sample.gpkg");
   const fs::path out = kSampleDir / "out/sample.gpkg";
   fs::remove(out);
+  fs::remove_all(kSampleDir / "out/sample_notices");
   const auto r = run_command({kExe, "run", scenario.string(), "-q"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -114,6 +118,44 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
   }
   CHECK(with_slope == villages.size());
   CHECK(fs::is_directory(kSampleDir / "out/sample_notices"));
+
+  // Villages the generator placed inside the reserve's core zone come out
+  // relocate_whole with RESERVE_CORE: checked here with OGR alone, from the
+  // generated reserve polygons and the villages' own coordinates.
+  {
+    GDALDatasetH ds = GDALOpenEx((kSampleDir / "data/layers.gpkg").c_str(), GDAL_OF_VECTOR, nullptr, nullptr, nullptr);
+    REQUIRE(ds);
+    OGRLayerH reserve = GDALDatasetGetLayerByName(ds, "reserve");
+    REQUIRE(reserve);
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(nullptr);
+    OSRImportFromEPSG(wgs, 4490);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, OGR_L_GetSpatialRef(reserve));
+    std::size_t in_core = 0;
+    for (OGRFeatureH f = OGR_L_GetNextFeature(reserve); f; f = OGR_L_GetNextFeature(reserve)) {
+      if (std::string(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "zone"))) == "core") {
+        for (const auto& row : villages) {
+          // lon/lat as written by relocplan, on CGCS2000 (EPSG:4490).
+          double x = std::stod(row.at("lon")), y = std::stod(row.at("lat"));
+          OCTTransform(ct, 1, &x, &y, nullptr);
+          OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+          OGR_G_SetPoint_2D(pt, 0, x, y);
+          if (OGR_G_Contains(OGR_F_GetGeometryRef(f), pt)) {
+            ++in_core;
+            INFO(row.at("village_id") << " " << row.at("reasons"));
+            CHECK(row.at("class") == "relocate_whole");
+            CHECK_THAT(row.at("reason_codes"), Catch::Contains("RESERVE_CORE"));
+          }
+          OGR_G_DestroyGeometry(pt);
+        }
+      }
+      OGR_F_Destroy(f);
+    }
+    OCTDestroyCoordinateTransformation(ct);
+    OSRRelease(wgs);
+    GDALClose(ds);
+    CHECK(in_core >= 3);
+  }
   for (const char* raster : {"elevation", "slope", "relief"}) {
     const auto d = testsupport::read_raster("GPKG:" + out.string() + ":" + raster);
     CHECK(d.rows > 1000);
