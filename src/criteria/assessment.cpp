@@ -410,8 +410,12 @@ VillageAssessment assess(const vector::Village& v, const TerritoryStats& t, cons
     hard("RESERVE_CORE", "the village lies in a nature reserve's core zone", true);
   if (p.reserve_zone && *p.reserve_zone == "buffer" && th.value("protected", "buffer_zone_trigger") != 0)
     hard("RESERVE_BUFFER", "the village lies in a nature reserve's buffer zone", true);
-  if (p.in_redline && *p.in_redline && th.value("protected", "redline_trigger") != 0)
-    hard("REDLINE", "the village lies inside the ecological red line", true);
+  if (p.in_redline && *p.in_redline) {
+    if (th.value("protected", "redline_trigger") != 0)
+      hard("REDLINE", "the village lies inside the ecological red line (its core)", true);
+    else
+      a.reasons.push_back({"IN_REDLINE", false, "the village lies inside the ecological red line (restricted, not a trigger)"});
+  }
 
   // Small and poor (Guizhou rule): the whole village moves.
   if (v.households && v.poor_households && *v.households > 0)

@@ -127,7 +127,14 @@ TEST_CASE("hard triggers: hazards, reserve, red line, flood move the whole villa
   }
   SECTION("red line and flood zone") {
     p.in_redline = true;
-    CHECK(has_reason(criteria::assess(village(400, 100, 10), calm(), 800.0, p, s), "REDLINE"));
+    // By default the red line is reported, not a trigger (only its core is).
+    const auto reported = criteria::assess(village(400, 100, 10), calm(), 800.0, p, s);
+    CHECK(reported.cls == "stay");
+    CHECK(has_reason(reported, "IN_REDLINE"));
+    const auto core = criteria::assess(village(400, 100, 10), calm(), 800.0, p,
+                                       scenario("[thresholds.protected]\nredline_trigger = 1\n"));
+    CHECK(core.cls == "relocate_whole");
+    CHECK(has_reason(core, "REDLINE"));
     p.in_redline = false;
     p.in_flood_zone = true;
     CHECK(has_reason(criteria::assess(village(400, 100, 10), calm(), 800.0, p, s), "FLOOD_ZONE"));
