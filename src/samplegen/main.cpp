@@ -7,6 +7,15 @@
 //   OUTDIR/dem.tif              Float32 GeoTIFF, EPSG:4545, NoData -9999
 //   OUTDIR/villages.csv         villages, lon/lat in EPSG:4490
 //   OUTDIR/villages_4544.gpkg   the same villages as points in EPSG:4544
+//   OUTDIR/landcover.tif        GlobeLand30 classes, 30 m, EPSG:32648
+//   OUTDIR/fragility.tif        ecological fragility 0-1, 90 m, EPSG:4545
+//   OUTDIR/hazard_points.shp    geohazard points, EPSG:4490
+//   OUTDIR/layers.gpkg          planning layers, EPSG:4545
+//
+// The code is split into parts included below (gdalutil.hpp, features.hpp,
+// water.hpp, roads.hpp, hazards.hpp, rasters.hpp, output.hpp).  Everything
+// after the DEM and the villages is computed from the written DEM in tiles
+// or windows, so memory stays bounded at province scale.
 //
 // Determinism: the same arguments give byte-identical files.  All randomness
 // comes from our own splitmix64 / xoshiro256** generators and hash-based
@@ -259,8 +268,9 @@ struct Options {
 void usage(std::FILE* f) {
   std::fprintf(f,
                "usage: %s OUTDIR [--seed N] [--size-km K] [--cell-m C] [--villages N]\n"
-               "Writes a synthetic karst county: OUTDIR/dem.tif, OUTDIR/villages.csv,\n"
-               "OUTDIR/villages_4544.gpkg.  Defaults: --seed 20161 --size-km 60 --cell-m 30,\n"
+               "Writes a synthetic karst county: OUTDIR/dem.tif, villages.csv, villages_4544.gpkg,\n"
+               "landcover.tif, fragility.tif, hazard_points.shp and layers.gpkg (see samples/README.md).\n"
+               "Defaults: --seed 20161 --size-km 60 --cell-m 30,\n"
                "--villages 600 per 3600 km2 of area.  The same arguments give identical files.\n",
                kProg);
 }
