@@ -199,16 +199,18 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
     plan.thematic.emplace(name, std::move(f));
   }
 
-  // Strip height from the memory budget: the DEM strip with its halo plus four
-  // output rows (slope, aspect, relief, elevation copy) per cell, in float32.
-  // Half the budget goes to strips, a quarter to GDAL's block cache.
+  // Strip height from the memory budget. Per cell of a strip: the DEM (4
+  // bytes), slope, aspect and relief (12), the write buffer of the output
+  // rasters (4), land cover and fragility (8) and five burnt class layers (5):
+  // 33 bytes, rounded up to 36. Half the budget goes to strips, a quarter to
+  // GDAL's block cache; the rest is left for territories and villages.
   const double relief_radius_m = s.thresholds.value("terrain", "relief_radius_m");
   plan.relief_radius_rows = static_cast<std::size_t>(std::floor(relief_radius_m / s.cell_size_m + 1e-9));
   const std::size_t halo = std::max<std::size_t>(1, plan.relief_radius_rows);
   const std::size_t budget = s.memory_mb * 1024 * 1024 / 2;
   plan.block_rows = options.block_rows ? *options.block_rows
                                        : raster::block_rows_for_budget(plan.grid.rows(), plan.grid.cols(), halo,
-                                                                       5 * sizeof(float), budget, 256);
+                                                                       36, budget, 256);
   return plan;
 }
 
