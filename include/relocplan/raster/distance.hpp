@@ -1,0 +1,101 @@
+#pragma once
+// Distance rasters on the analysis grid: the straight-line distance to the
+// nearest source cell, and the accumulated cost of travelling over a friction
+// surface (walking time to a road, a town, a candidate site ...).
+//
+// Both work on row-major arrays of rows x cols square cells (row 0 at the top,
+// as raster::Grid), measure between cell centres, and return one float per
+// cell. They poll an optional core::Progress, whose update() throws
+// core::Cancelled when the user interrupted the run.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "relocplan/core/progress.hpp"
+
+namespace relocplan::raster {
+
+// Exact Euclidean distance transform.
+//
+// Returns the distance in metres from each cell centre to the nearest source
+// cell centre (a source is a cell with source != 0): 0 on sources, and
+// +infinity everywhere when there is no source at all. Cells outside the grid
+// are neither sources nor obstacles: the grid edge simply ends the search, so
+// the nearest source is always one inside the grid.
+//
+// Algorithm: Felzenszwalb & Huttenlocher (2012), "Distance Transforms of
+// Sampled Functions", Theory of Computing 8, 415-428 -- the 1-D squared
+// distance transform as the lower envelope of parabolas, applied to every
+// column and then to every row. O(rows * cols) time; exact, because the
+// squared distances in cell units are integers held in double.
+//
+// Throws core::InternalError when source.size() != rows * cols or the cell
+// size is not a positive finite number.
+std::vector<float> euclidean_distance(const std::vector<std::uint8_t>& source, std::size_t rows, std::size_t cols,
+                                      double cell_size_m, core::Progress* progress = nullptr);
+
+// Accumulated cost distance over a friction surface, as GRASS r.cost (and
+// r.walk with a precomputed friction) compute it.
+//
+// cost_per_m[i] is the cost (e.g. minutes) of crossing one metre of cell i.
+// NaN and +infinity mark impassable cells (NoData): they are never entered.
+// A move between the centres of two adjacent cells a and b (8 neighbours) costs
+//   move_length_m * (cost_per_m[a] + cost_per_m[b]) / 2
+// with move_length_m = cell_size_m, or cell_size_m * sqrt(2) on a diagonal:
+// half the step lies in each cell (the r.cost convention).
+//
+// Policies:
+//  - sources (source != 0) start at cost 0; a source on an impassable cell is
+//    ignored;
+//  - a diagonal move is forbidden when BOTH cells it cuts across (the two
+//    orthogonal neighbours shared by a and b) are impassable, so that a path
+//    cannot squeeze between two blocked cells touching at a corner -- a one
+//    cell thick diagonal line of NoData is a wall. (r.cost has no such rule.)
+//    A diagonal past one blocked cell is allowed;
+//  - the grid edge ends the search, as if surrounded by impassable cells;
+//  - cells not reached, or whose cost would exceed max_cost (costs equal to
+//    max_cost are kept), get +infinity; expansion stops at max_cost.
+//
+// Dijkstra's algorithm from all sources at once, with a binary heap ordered
+// by (cost, cell index) so that equal costs are settled in a fixed order.
+// Costs accumulate in double and are rounded to float at the end.
+//
+// Throws core::InternalError when the sizes disagree, the cell size is not a
+// positive finite number, max_cost is NaN, or a cost is negative (friction
+// surfaces must be validated by whoever builds them).
+std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size_t rows, std::size_t cols,
+                                 double cell_size_m, const std::vector<std::uint8_t>& source,
+                                 double max_cost = std::numeric_limits<double>::infinity(),
+                                 core::Progress* progress = nullptr);
+
+// Tobler's hiking function (Tobler 1993, "Three presentations on geographical
+// analysis and modeling", NCGIA Technical Report 93-1): walking speed in km/h
+// on a path of gradient slope_tan (rise over run, positive uphill):
+//   6 exp(-3.5 |slope_tan + 0.05|)
+// It is direction-dependent: fastest (6 km/h) slightly downhill, at
+// slope_tan = -0.05 (about -2.86 degrees).
+double tobler_walking_speed_kmh(double slope_tan);
+
+// The friction of walking, in minutes per metre of map (horizontal) distance,
+// on terrain of slope slope_deg (degrees, the unsigned steepness of a slope
+// raster), for cost_distance.
+//
+// Simplification: a friction surface is undirected -- cost_distance charges
+// a move the same whichever way it is walked -- while Tobler's function is
+// not, and the direction of a move relative to the slope's aspect is unknown
+// to a per-cell friction. Uphill and downhill of equal grade therefore cost
+// the same here: the speed is the symmetric average of the two directions,
+//   speed = (v(+t) + v(-t)) / 2,  t = tan(slope_deg),
+// instead of the gentler direction getting its own, lower cost, which would
+// need a directed graph over the DEM (as r.walk builds).
+// Because Tobler's peak lies at -0.05, this average speed rises from
+// 6 e^-0.175 = 5.036 km/h on the flat to 3 (1 + e^-0.35) = 5.114 km/h at
+// tan = 0.05 (2.86 degrees), and only falls beyond that: the friction is
+// about 1.5 % lower on gentle slopes than on the flat, and grows with the
+// slope from 2.86 degrees on.
+// Returns 60 / (1000 * speed); +infinity for a vertical slope; NaN for NaN.
+double walking_minutes_per_m(double slope_deg);
+
+}  // namespace relocplan::raster

@@ -1,0 +1,230 @@
+#include "relocplan/raster/distance.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <numbers>
+#include <queue>
+#include <string>
+#include <utility>
+
+#include "relocplan/core/error.hpp"
+
+namespace relocplan::raster {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr float kInfF = std::numeric_limits<float>::infinity();
+
+// Rows or columns between two polls of the progress (and cancel) hook: cheap
+// against the work of 64 lines, yet frequent enough to react to Ctrl-C at once.
+constexpr std::size_t kLinesPerPoll = 64;
+
+void check_geometry(const char* what, std::size_t values, std::size_t rows, std::size_t cols, double cell_size_m) {
+  if (cols != 0 && rows > std::numeric_limits<std::size_t>::max() / cols)
+    throw core::InternalError(std::string(what) + ": a grid of " + std::to_string(rows) + " x " +
+                              std::to_string(cols) + " cells is too large to address");
+  if (values != rows * cols)
+    throw core::InternalError(std::string(what) + ": " + std::to_string(values) + " values for a grid of " +
+                              std::to_string(rows) + " x " + std::to_string(cols) + " cells");
+  if (!(cell_size_m > 0.0) || !std::isfinite(cell_size_m))
+    throw core::InternalError(std::string(what) + ": the cell size must be a positive number of metres, not " +
+                              std::to_string(cell_size_m));
+}
+
+// Scratch space of the 1-D transform, allocated once for the longer side.
+struct Envelope {
+  std::vector<std::size_t> vertex;  // v: positions of the parabolas of the lower envelope
+  std::vector<double> boundary;     // z: where parabola k starts to be the lowest (z[0] = -inf)
+
+  explicit Envelope(std::size_t n) : vertex(n), boundary(n + 1) {}
+};
+
+// Felzenszwalb & Huttenlocher (2012), algorithm DT(f), section 2.1:
+//   d[q] = min over p of ((q - p)^2 + f[p])
+// for q in [0, n), as the lower envelope of the parabolas rooted at (p, f[p]).
+// Positions where f is +infinity contribute no parabola (rather than a huge
+// finite one, whose intersections would lose precision); when there is none
+// at all, d is +infinity everywhere. With integer-valued f the results are
+// integers, exact in double up to 2^53. `f` and `d` may not overlap.
+void squared_distance_1d(const double* f, std::size_t n, double* d, Envelope& env) {
+  std::size_t* v = env.vertex.data();
+  double* z = env.boundary.data();
+  std::size_t parabolas = 0;  // k + 1 in the paper's notation
+  for (std::size_t q = 0; q < n; ++q) {
+    if (!(f[q] < kInf)) continue;
+    const double qd = static_cast<double>(q);
+    if (parabolas == 0) {
+      v[0] = q;
+      z[0] = -kInf;
+      z[1] = kInf;
+      parabolas = 1;
+      continue;
+    }
+    // The intersection with the last parabola of the envelope; while it lies
+    // left of where that one begins, that one is hidden and drops out. The
+    // first parabola starts at -inf, so it is never dropped and the loop ends.
+    double s = 0.0;
+    for (;;) {
+      const std::size_t p = v[parabolas - 1];
+      const double pd = static_cast<double>(p);
+      s = ((f[q] + qd * qd) - (f[p] + pd * pd)) / (2.0 * qd - 2.0 * pd);
+      if (s > z[parabolas - 1]) break;
+      --parabolas;
+    }
+    v[parabolas] = q;
+    z[parabolas] = s;
+    z[parabolas + 1] = kInf;
+    ++parabolas;
+  }
+  if (parabolas == 0) {
+    std::fill(d, d + n, kInf);
+    return;
+  }
+  std::size_t k = 0;
+  for (std::size_t q = 0; q < n; ++q) {
+    const double qd = static_cast<double>(q);
+    while (z[k + 1] < qd) ++k;
+    const double offset = qd - static_cast<double>(v[k]);
+    d[q] = offset * offset + f[v[k]];
+  }
+}
+
+}  // namespace
+
+std::vector<float> euclidean_distance(const std::vector<std::uint8_t>& source, std::size_t rows, std::size_t cols,
+                                      double cell_size_m, core::Progress* progress) {
+  check_geometry("euclidean_distance", source.size(), rows, cols, cell_size_m);
+  // The column pass keeps the vertical distance in cells in the output array
+  // itself (instead of a second, double array of squared distances); float
+  // holds those integers exactly below 2^24.
+  constexpr std::size_t kMaxExactFloatInteger = std::size_t{1} << 24;
+  if (rows >= kMaxExactFloatInteger)
+    throw core::InternalError("euclidean_distance: " + std::to_string(rows) + " rows exceed the " +
+                              std::to_string(kMaxExactFloatInteger) + " that the column pass can hold exactly");
+  std::vector<float> distance_m(rows * cols, kInfF);
+  if (rows == 0 || cols == 0) return distance_m;
+
+  const std::size_t longest = std::max(rows, cols);
+  Envelope envelope(longest);
+  std::vector<double> f(longest);
+  std::vector<double> d(longest);
+
+  // Pass 1, columns: the sampled function is 0 on sources and +inf elsewhere,
+  // so d is the squared distance in cells to the nearest source of the column.
+  for (std::size_t c = 0; c < cols; ++c) {
+    if (progress && c % kLinesPerPoll == 0)
+      progress->update(0.5 * static_cast<double>(c) / static_cast<double>(cols));
+    for (std::size_t r = 0; r < rows; ++r) f[r] = source[r * cols + c] != 0 ? 0.0 : kInf;
+    squared_distance_1d(f.data(), rows, d.data(), envelope);
+    for (std::size_t r = 0; r < rows; ++r) distance_m[r * cols + c] = static_cast<float>(std::sqrt(d[r]));
+  }
+  // Pass 2, rows: the sampled function is the squared column distance, so d
+  // is the squared Euclidean distance in cells (F&H section 3).
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (progress && r % kLinesPerPoll == 0)
+      progress->update(0.5 + 0.5 * static_cast<double>(r) / static_cast<double>(rows));
+    float* line = distance_m.data() + r * cols;
+    for (std::size_t c = 0; c < cols; ++c) {
+      const double cells = line[c];
+      f[c] = cells * cells;
+    }
+    squared_distance_1d(f.data(), cols, d.data(), envelope);
+    for (std::size_t c = 0; c < cols; ++c) line[c] = static_cast<float>(std::sqrt(d[c]) * cell_size_m);
+  }
+  if (progress) progress->update(1.0);
+  return distance_m;
+}
+
+std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size_t rows, std::size_t cols,
+                                 double cell_size_m, const std::vector<std::uint8_t>& source, double max_cost,
+                                 core::Progress* progress) {
+  check_geometry("cost_distance (friction)", cost_per_m.size(), rows, cols, cell_size_m);
+  check_geometry("cost_distance (sources)", source.size(), rows, cols, cell_size_m);
+  if (std::isnan(max_cost)) throw core::InternalError("cost_distance: the maximum cost is NaN");
+
+  const std::size_t cells = rows * cols;
+  std::size_t passable_cells = 0;
+  for (std::size_t i = 0; i < cells; ++i) {
+    const float c = cost_per_m[i];
+    // Negative friction would let Dijkstra settle a cell before its cheapest
+    // path is known; -inf is negative too.
+    if (c < 0.0f)
+      throw core::InternalError("cost_distance: negative cost " + std::to_string(c) + " per metre at row " +
+                                std::to_string(i / cols) + ", column " + std::to_string(i % cols));
+    if (std::isfinite(c)) ++passable_cells;
+  }
+  const auto passable = [&](std::size_t i) { return std::isfinite(cost_per_m[i]); };
+
+  // Accumulated cost in double, so that long paths of many small steps do not
+  // drift; +inf = not (yet) reached.
+  std::vector<double> accumulated(cells, kInf);
+  // (cost, cell index): std::greater makes the queue a min-heap, and the index
+  // breaks ties, so cells of equal cost are settled in a fixed order. Entries
+  // made stale by a later, cheaper path stay in the heap and are skipped when
+  // popped (lazy deletion), which is cheaper than a decrease-key heap.
+  using Entry = std::pair<double, std::size_t>;
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> frontier;
+  if (max_cost >= 0.0) {
+    for (std::size_t i = 0; i < cells; ++i) {
+      if (source[i] == 0 || !passable(i)) continue;
+      accumulated[i] = 0.0;
+      frontier.emplace(0.0, i);
+    }
+  }
+
+  const double diagonal_m = cell_size_m * std::numbers::sqrt2;
+  struct Move {
+    int d_row, d_col;
+  };
+  constexpr Move kMoves[8] = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
+  const std::size_t poll_every = std::max<std::size_t>(1, passable_cells / 100);
+  std::size_t settled = 0;
+
+  while (!frontier.empty()) {
+    const auto [cost_here, i] = frontier.top();
+    frontier.pop();
+    if (cost_here > accumulated[i]) continue;  // stale: a cheaper path settled i earlier
+    ++settled;
+    if (progress && settled % poll_every == 0)
+      progress->update(static_cast<double>(settled) / static_cast<double>(passable_cells));
+    const std::size_t r = i / cols;
+    const std::size_t c = i % cols;
+    const double friction_here = cost_per_m[i];
+    for (const Move& m : kMoves) {
+      // Unsigned wrap-around turns -1 into a huge index, which the bound rejects.
+      const std::size_t nr = r + static_cast<std::size_t>(m.d_row);
+      const std::size_t nc = c + static_cast<std::size_t>(m.d_col);
+      if (nr >= rows || nc >= cols) continue;
+      const std::size_t j = nr * cols + nc;
+      if (!passable(j)) continue;
+      const bool diagonal = m.d_row != 0 && m.d_col != 0;
+      // No squeezing between two impassable cells that touch at a corner.
+      if (diagonal && !passable(nr * cols + c) && !passable(r * cols + nc)) continue;
+      const double length_m = diagonal ? diagonal_m : cell_size_m;
+      const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(cost_per_m[j])) / 2.0;
+      if (cost_there < accumulated[j] && cost_there <= max_cost) {
+        accumulated[j] = cost_there;
+        frontier.emplace(cost_there, j);
+      }
+    }
+  }
+  if (progress) progress->update(1.0);
+
+  std::vector<float> result(cells);
+  std::transform(accumulated.begin(), accumulated.end(), result.begin(),
+                 [](double a) { return static_cast<float>(a); });
+  return result;
+}
+
+double tobler_walking_speed_kmh(double slope_tan) { return 6.0 * std::exp(-3.5 * std::abs(slope_tan + 0.05)); }
+
+double walking_minutes_per_m(double slope_deg) {
+  const double t = std::tan(slope_deg * std::numbers::pi / 180.0);
+  const double speed_kmh = (tobler_walking_speed_kmh(t) + tobler_walking_speed_kmh(-t)) / 2.0;
+  return 60.0 / (1000.0 * speed_kmh);
+}
+
+}  // namespace relocplan::raster
