@@ -126,7 +126,10 @@ int main(int argc, char** argv) {
                   << "\n";
       }
       std::cout << "  relocating: " << summary.relocating_people << " people in " << summary.relocating_households
-                << " households\n"
+                << " households\n";
+      if (summary.sites)
+        std::cout << "  candidate sites: " << *summary.sites << ", capacity " << summary.site_capacity_people
+                  << " people\n"
                 << "  grid: " << summary.grid_rows << " x " << summary.grid_cols << " cells\n"
                 << "  warnings: " << summary.warnings << "\n"
                 << "  time: " << std::fixed << std::setprecision(1) << summary.seconds << " s\n";

@@ -42,6 +42,13 @@ const std::vector<VectorKind>& vector_kinds() {
       {"towns", {"kind"}, {"name"}, {{"county_seat", "county_seat"}, {"township_seat", "township_seat"}}},
       {"counties", {"name"}, {}, {}},
       {"territories", {"id"}, {}, {}},
+      {"townships", {"name"}, {"county"}, {}},
+      {"schools", {}, {"name"}, {}},
+      {"clinics", {}, {"name"}, {}},
+      {"rivers", {}, {"name"}, {}},
+      {"water_bodies", {}, {"name"}, {}},
+      {"exclusions", {}, {"reason"}, {}},
+      {"planned_sites", {}, {"id", "name", "area_ha", "capacity"}, {}},
   };
   return kinds;
 }
@@ -93,6 +100,77 @@ RasterInput parse_raster_input(TableReader& t, const std::filesystem::path& base
 }
 
 }  // namespace
+
+const std::vector<std::string>& site_factors() {
+  static const std::vector<std::string> names = {"slope", "hazard", "road", "seat", "jobs", "school", "clinic", "water"};
+  return names;
+}
+
+const std::vector<std::string>& site_constraints() {
+  static const std::vector<std::string> names = {"steep",     "hazard",    "reserve",   "redline",
+                                                  "water",     "flood",     "farmland",  "elevation",
+                                                  "near_out_villages", "exclusions"};
+  return names;
+}
+
+// Weights for a fixed list of names, given directly or by an AHP matrix.
+std::vector<double> parse_weights(TableReader& t, const std::vector<std::string>& names, std::string& from, double& cr,
+                                  const std::string& fname) {
+  auto index_of = [&](TableReader& r, const std::string& key, const std::string& name) {
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      std::string list;
+      for (const auto& x : names) list += (list.empty() ? "" : ", ") + x;
+      r.fail(key, "'" + name + "' is not one of " + list);
+    }
+    return static_cast<std::size_t>(it - names.begin());
+  };
+  std::vector<double> w(names.size(), 1.0 / static_cast<double>(names.size()));
+  auto weights = t.optional_table("weights");
+  auto ahp = t.optional_table("ahp");
+  if (weights && ahp) t.fail("ahp", "give either weights or ahp, not both");
+  if (weights) {
+    std::vector<double> given(names.size(), 0.0);
+    for (const std::string& k : weights->keys()) given[index_of(*weights, k, k)] = weights->required_number(k);
+    weights->finish();
+    try {
+      w = suitability::normalise_weights(given);
+    } catch (const core::ScenarioError& e) {
+      throw core::ScenarioError(fname + ": [" + weights->path() + "]: " + e.what());
+    }
+    from = "scenario (direct weights, normalised)";
+  }
+  if (ahp) {
+    const auto crit = ahp->optional_string_array("criteria");
+    const auto matrix = ahp->optional_number_matrix("matrix");
+    if (!crit) ahp->fail("criteria", "is required: the criteria in the matrix's order");
+    if (!matrix) ahp->fail("matrix", "is required: the pairwise comparison matrix");
+    const bool force = ahp->optional_bool("force").value_or(false);
+    if (matrix->size() != crit->size())
+      ahp->fail("matrix", "has " + std::to_string(matrix->size()) + " rows for " + std::to_string(crit->size()) +
+                              " criteria");
+    suitability::AhpResult r;
+    try {
+      r = suitability::ahp_weights(*matrix);
+    } catch (const core::ScenarioError& e) {
+      ahp->fail("matrix", e.what());
+    }
+    if (!r.acceptable() && !force) {
+      std::ostringstream os;
+      os << r.cr;
+      ahp->fail("matrix", "consistency ratio " + os.str() +
+                              " is above 0.1; revise the comparisons or set force = true to use it anyway");
+    }
+    std::fill(w.begin(), w.end(), 0.0);
+    for (std::size_t i = 0; i < crit->size(); ++i) w[index_of(*ahp, "criteria", (*crit)[i])] = r.weights[i];
+    cr = r.cr;
+    std::ostringstream os;
+    os << "scenario (AHP eigenvector, consistency ratio " << r.cr << (r.acceptable() ? ")" : ", forced)");
+    from = os.str();
+    ahp->finish();
+  }
+  return w;
+}
 
 const std::vector<std::string>& soft_criteria() {
   static const std::vector<std::string> names = {"steep", "relief", "elevation", "fragility", "remoteness"};
@@ -206,6 +284,13 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
         else if (n == "towns") s.towns = vi;
         else if (n == "counties") s.counties = vi;
         else if (n == "territories") s.territories = vi;
+        else if (n == "townships") s.townships = vi;
+        else if (n == "schools") s.schools = vi;
+        else if (n == "clinics") s.clinics = vi;
+        else if (n == "rivers") s.rivers = vi;
+        else if (n == "water_bodies") s.water_bodies = vi;
+        else if (n == "exclusions") s.exclusions = vi;
+        else if (n == "planned_sites") s.planned_sites = vi;
       }
     }
     inputs.finish();
@@ -237,62 +322,33 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   s.assessment.criteria = soft_criteria();
   s.assessment.weights.assign(soft_criteria().size(), 1.0 / static_cast<double>(soft_criteria().size()));
   if (auto a = top.optional_table("assessment")) {
-    auto index_of = [&](TableReader& t, const std::string& key, const std::string& name) {
-      const auto& names = soft_criteria();
-      auto it = std::find(names.begin(), names.end(), name);
-      if (it == names.end()) {
-        std::string list;
-        for (const auto& x : names) list += (list.empty() ? "" : ", ") + x;
-        t.fail(key, "'" + name + "' is not a soft criterion (known: " + list + ")");
-      }
-      return static_cast<std::size_t>(it - names.begin());
-    };
-    auto weights = a->optional_table("weights");
-    auto ahp = a->optional_table("ahp");
-    if (weights && ahp) a->fail("ahp", "give either [assessment.weights] or [assessment.ahp], not both");
-    if (weights) {
-      std::vector<double> w(soft_criteria().size(), 0.0);
-      for (const std::string& k : weights->keys()) w[index_of(*weights, k, k)] = weights->required_number(k);
-      weights->finish();
-      try {
-        s.assessment.weights = suitability::normalise_weights(w);
-      } catch (const core::ScenarioError& e) {
-        throw core::ScenarioError(fname + ": [assessment.weights]: " + e.what());
-      }
-      s.assessment.weights_from = "scenario (direct weights, normalised)";
-    }
-    if (ahp) {
-      const auto names = ahp->optional_string_array("criteria");
-      const auto matrix = ahp->optional_number_matrix("matrix");
-      if (!names) ahp->fail("criteria", "is required: the soft criteria in the matrix's order");
-      if (!matrix) ahp->fail("matrix", "is required: the pairwise comparison matrix");
-      s.assessment.force_ahp = ahp->optional_bool("force").value_or(false);
-      if (matrix->size() != names->size())
-        ahp->fail("matrix", "has " + std::to_string(matrix->size()) + " rows for " + std::to_string(names->size()) +
-                                " criteria");
-      suitability::AhpResult r;
-      try {
-        r = suitability::ahp_weights(*matrix);
-      } catch (const core::ScenarioError& e) {
-        ahp->fail("matrix", e.what());
-      }
-      if (!r.acceptable() && !s.assessment.force_ahp) {
-        std::ostringstream cr;
-        cr << r.cr;
-        ahp->fail("matrix", "consistency ratio " + cr.str() +
-                                " is above 0.1; revise the comparisons or set force = true to use it anyway");
-      }
-      std::vector<double> w(soft_criteria().size(), 0.0);
-      for (std::size_t i = 0; i < names->size(); ++i) w[index_of(*ahp, "criteria", (*names)[i])] = r.weights[i];
-      s.assessment.weights = w;
-      s.assessment.ahp_matrix = *matrix;
-      s.assessment.ahp_cr = r.cr;
-      std::ostringstream from;
-      from << "scenario (AHP eigenvector, consistency ratio " << r.cr << (r.acceptable() ? ")" : ", forced)");
-      s.assessment.weights_from = from.str();
-      ahp->finish();
-    }
+    s.assessment.weights =
+        parse_weights(*a, soft_criteria(), s.assessment.weights_from, s.assessment.ahp_cr, fname);
     a->finish();
+  }
+  if (auto st = top.optional_table("sites")) {
+    SitesSpec sp;
+    sp.factors = site_factors();
+    sp.weights = parse_weights(*st, site_factors(), sp.weights_from, sp.ahp_cr, fname);
+    sp.exclude = site_constraints();
+    if (auto ex = st->optional_string_array("exclude")) {
+      for (const auto& e : *ex)
+        if (std::find(site_constraints().begin(), site_constraints().end(), e) == site_constraints().end()) {
+          std::string list;
+          for (const auto& x : site_constraints()) list += (list.empty() ? "" : ", ") + x;
+          st->fail("exclude", "'" + e + "' is not a constraint (known: " + list + ")");
+        }
+      sp.exclude = *ex;
+    }
+    if (auto owa = st->optional_number_array("owa_order_weights")) {
+      try {
+        sp.owa_order_weights = suitability::normalise_weights(*owa);
+      } catch (const core::ScenarioError& e) {
+        st->fail("owa_order_weights", e.what());
+      }
+    }
+    st->finish();
+    s.sites = sp;
   }
   if (auto out = top.optional_table("output")) {
     if (auto p = out->optional_string("path")) s.output = resolve(base, *p);

@@ -38,7 +38,8 @@ std::string point_wkb(double x, double y) {
 
 // ---------------------------------------------------------------------------
 
-RasterStrips::RasterStrips(const fs::path& path, const raster::Grid& grid) : path_(path), grid_(grid) {
+RasterStrips::RasterStrips(const fs::path& path, const raster::Grid& grid, Type type, double nodata)
+    : path_(path), grid_(grid), type_(type), nodata_(nodata) {
   GDALDriverH drv = GDALGetDriverByName("GTiff");
   if (!drv) throw core::InternalError("GDAL has no GTiff driver");
   // ZSTD level 1: about as fast as no compression, a fraction of the disk.
@@ -46,18 +47,19 @@ RasterStrips::RasterStrips(const fs::path& path, const raster::Grid& grid) : pat
                         "BIGTIFF=IF_SAFER", nullptr};
   CPLErrorReset();
   ds_.reset(GDALCreate(drv, path.c_str(), static_cast<int>(grid.cols()), static_cast<int>(grid.rows()), 1,
-                       GDT_Float32, const_cast<char**>(opts)));
+                       type == Type::float32 ? GDT_Float32 : GDT_UInt16, const_cast<char**>(opts)));
   if (!ds_) throw core::OutputError("cannot create temporary raster '" + path.string() + "': " + core::last_gdal_error());
   auto gt = grid.geotransform();
   GDALSetGeoTransform(ds_.get(), gt.data());
   GDALSetProjection(ds_.get(), grid.crs_wkt().c_str());
-  GDALSetRasterNoDataValue(GDALGetRasterBand(ds_.get(), 1), kNoData);
+  GDALSetRasterNoDataValue(GDALGetRasterBand(ds_.get(), 1), nodata);
 }
 
 void RasterStrips::write_rows(std::size_t row0, std::size_t nrows, const float* values) {
   const std::size_t n = nrows * grid_.cols();
   scratch_.resize(n);
-  for (std::size_t i = 0; i < n; ++i) scratch_[i] = std::isnan(values[i]) ? kNoData : values[i];
+  const float nd = static_cast<float>(nodata_);
+  for (std::size_t i = 0; i < n; ++i) scratch_[i] = std::isnan(values[i]) ? nd : values[i];
   CPLErrorReset();
   if (GDALRasterIO(GDALGetRasterBand(ds_.get(), 1), GF_Write, 0, static_cast<int>(row0),
                    static_cast<int>(grid_.cols()), static_cast<int>(nrows), scratch_.data(),
@@ -128,8 +130,9 @@ fs::path OutputGeoPackage::notices_dir() {
   return dir;
 }
 
-std::unique_ptr<RasterStrips> OutputGeoPackage::new_raster_strips(const std::string& name, const raster::Grid& grid) {
-  return std::make_unique<RasterStrips>(work_dir_ / (name + ".tif"), grid);
+std::unique_ptr<RasterStrips> OutputGeoPackage::new_raster_strips(const std::string& name, const raster::Grid& grid,
+                                                                 RasterStrips::Type type, double nodata) {
+  return std::make_unique<RasterStrips>(work_dir_ / (name + ".tif"), grid, type, nodata);
 }
 
 namespace {
@@ -162,7 +165,9 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table
   args.add("-of").add("GPKG");
   args.add("-co").add("RASTER_TABLE=" + table).add("-co").add("RASTER_IDENTIFIER=" + table);
   args.add("-co").add("RASTER_DESCRIPTION=" + description);
-  args.add("-co").add("TILE_FORMAT=TIFF").add("-co").add("BLOCKSIZE=256");
+  // Float32 coverages need TIFF tiles; integer ones (UInt16) are stored as PNG.
+  args.add("-co").add(strips.type() == RasterStrips::Type::float32 ? "TILE_FORMAT=TIFF" : "TILE_FORMAT=PNG");
+  args.add("-co").add("BLOCKSIZE=256");
   if (file_created_) args.add("-co").add("APPEND_SUBDATASET=YES");
   GDALTranslateOptions* opts = GDALTranslateOptionsNew(args.argv(), nullptr);
   if (!opts) throw core::InternalError("invalid GeoPackage raster options: " + core::last_gdal_error());

@@ -22,6 +22,7 @@
 #include "relocplan/criteria/territories.hpp"
 #include "relocplan/criteria/village_terrain.hpp"
 #include "relocplan/raster/burn.hpp"
+#include "relocplan/sites/site_search.hpp"
 #include "relocplan/io/checksum.hpp"
 #include "relocplan/io/output.hpp"
 #include "relocplan/raster/block_plan.hpp"
@@ -188,7 +189,9 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
       {"hazard_points", &s.hazard_points}, {"susceptibility", &s.susceptibility}, {"flood_zone", &s.flood_zone},
       {"desertification", &s.desertification}, {"reserve", &s.reserve},           {"redline", &s.redline},
       {"roads", &s.roads},                     {"towns", &s.towns},                 {"counties", &s.counties},
-      {"territories", &s.territories}};
+      {"territories", &s.territories},         {"townships", &s.townships},         {"schools", &s.schools},
+      {"clinics", &s.clinics},                 {"rivers", &s.rivers},               {"water_bodies", &s.water_bodies},
+      {"exclusions", &s.exclusions},           {"planned_sites", &s.planned_sites}};
   for (const auto& [name, input] : vector_inputs) {
     if (!*input) continue;
     vector::Features f = vector::read_thematic(**input, plan.working_crs, plan.geos->get());
@@ -577,6 +580,61 @@ void add_assessment_columns(io::Table& t, const std::vector<criteria::Territory>
   }
 }
 
+io::Table sites_table(const Plan& plan, const sites::SiteSearchResult& found, GEOSContextHandle_t ctx) {
+  io::Table t;
+  t.name = "sites";
+  t.description = "Candidate resettlement sites: suitable patches (generated) and the planners' own (planned), "
+                  "with capacity and access";
+  t.has_geometry = true;
+  t.geometry_type = 6;
+  t.crs_wkt = plan.grid.crs_wkt();
+  using io::ColumnType;
+  t.columns = {{"site_id", ColumnType::text},           {"name", ColumnType::text},
+               {"source", ColumnType::text},            {"area_ha", ColumnType::real},
+               {"buildable_ha", ColumnType::real},      {"mean_suitability", ColumnType::real},
+               {"min_suitability", ColumnType::real},   {"capacity_people", ColumnType::integer},
+               {"capacity_households", ColumnType::integer}, {"nearest_town", ColumnType::text},
+               {"travel_min", ColumnType::real},        {"dist_road_m", ColumnType::real},
+               {"dist_school_m", ColumnType::real},     {"dist_clinic_m", ColumnType::real},
+               {"county", ColumnType::text},            {"township", ColumnType::text},
+               {"limiting_factor", ColumnType::text},   {"excluded_pct", ColumnType::real}};
+  for (const auto& st : found.sites) {
+    t.rows.push_back({st.id, st.name.empty() ? io::Value(std::monostate{}) : io::Value(st.name), st.source, st.area_ha,
+                      st.buildable_ha, opt_value(st.mean_suitability), opt_value(st.min_suitability),
+                      st.capacity_people, st.capacity_households, opt_value(st.nearest_town), opt_value(st.travel_min),
+                      opt_value(st.dist_road_m), opt_value(st.dist_school_m), opt_value(st.dist_clinic_m),
+                      opt_value(st.county), opt_value(st.township),
+                      st.limiting_factor.empty() ? io::Value(std::monostate{}) : io::Value(st.limiting_factor),
+                      st.excluded_pct});
+    t.wkb.push_back(vector::to_wkb(ctx, st.geometry.get()));
+  }
+  return t;
+}
+
+io::Table site_summary_table(const sites::SiteSearchResult& found) {
+  struct Row {
+    std::int64_t sites = 0, people = 0, households = 0;
+    double area = 0, buildable = 0;
+  };
+  std::map<std::string, Row> rows;
+  for (const auto& st : found.sites) {
+    Row& r = rows[st.county.value_or("(outside the counties)")];
+    ++r.sites;
+    r.people += st.capacity_people;
+    r.households += st.capacity_households;
+    r.area += st.area_ha;
+    r.buildable += st.buildable_ha;
+  }
+  io::Table t;
+  t.name = "site_summary";
+  t.description = "Candidate resettlement sites and their capacity per county";
+  t.columns = {{"county", io::ColumnType::text},          {"sites", io::ColumnType::integer},
+               {"area_ha", io::ColumnType::real},         {"buildable_ha", io::ColumnType::real},
+               {"capacity_people", io::ColumnType::integer}, {"capacity_households", io::ColumnType::integer}};
+  for (const auto& [county, r] : rows) t.rows.push_back({county, r.sites, r.area, r.buildable, r.people, r.households});
+  return t;
+}
+
 }  // namespace
 
 RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& log, core::Progress& progress) {
@@ -664,6 +722,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   auto flood_burner = burner("flood_zone", constant);
   auto redline_burner = burner("redline", constant);
   std::vector<float> landcover_rows, fragility_rows;
+  // The site search works on whole-grid slope, elevation and land cover.
+  std::vector<float> full_slope, full_elev, full_landcover;
+  if (s.sites) {
+    full_slope.resize(grid.cells());
+    full_elev.resize(grid.cells());
+    if (plan.landcover) full_landcover.resize(grid.cells());
+  }
   std::vector<std::uint8_t> desert_rows, susc_rows, flood_rows, reserve_rows, redline_rows;
 
   auto slope_out = output.new_raster_strips("slope", grid);
@@ -714,6 +779,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     layers.reserve = burn(reserve_burner, reserve_rows);
     layers.redline = burn(redline_burner, redline_rows);
     zonal.add_rows(b.row0, b.rows(), layers);
+    if (s.sites) {
+      std::copy(slope.begin(), slope.begin() + static_cast<std::ptrdiff_t>(n), full_slope.begin() + static_cast<std::ptrdiff_t>(b.row0 * cols));
+      std::copy(elev, elev + n, full_elev.begin() + static_cast<std::ptrdiff_t>(b.row0 * cols));
+      if (plan.landcover)
+        std::copy(landcover_rows.begin(), landcover_rows.begin() + static_cast<std::ptrdiff_t>(n),
+                  full_landcover.begin() + static_cast<std::ptrdiff_t>(b.row0 * cols));
+    }
     slope_out->write_rows(b.row0, b.rows(), slope.data());
     relief_out->write_rows(b.row0, b.rows(), relief.data());
     elev_out->write_rows(b.row0, b.rows(), elev);
@@ -753,6 +825,37 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   progress.end();
   clock.lap("assessment");
 
+  // Resettlement sites.
+  std::optional<sites::SiteSearchResult> found;
+  if (s.sites) {
+    sites::GridInputs gi{&full_slope, &full_elev, plan.landcover ? &full_landcover : nullptr};
+    sites::SiteLayers sl;
+    sl.roads = plan.layer("roads");
+    sl.towns = plan.layer("towns");
+    sl.schools = plan.layer("schools");
+    sl.clinics = plan.layer("clinics");
+    sl.rivers = plan.layer("rivers");
+    sl.water_bodies = plan.layer("water_bodies");
+    sl.susceptibility = plan.layer("susceptibility");
+    sl.hazard_points = plan.layer("hazard_points");
+    sl.flood_zone = plan.layer("flood_zone");
+    sl.reserve = plan.layer("reserve");
+    sl.redline = plan.layer("redline");
+    sl.exclusions = plan.layer("exclusions");
+    sl.counties = plan.layer("counties");
+    sl.townships = plan.layer("townships");
+    sl.planned_sites = plan.layer("planned_sites");
+    std::vector<std::pair<double, double>> moving;
+    for (std::size_t i = 0; i < assessments.size(); ++i)
+      if (assessments[i].cls == "relocate_whole" || assessments[i].cls == "relocate_registered")
+        moving.emplace_back(plan.villages.villages[i].x, plan.villages.villages[i].y);
+    found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress);
+    std::vector<float>().swap(full_slope);
+    std::vector<float>().swap(full_elev);
+    std::vector<float>().swap(full_landcover);
+    clock.lap("sites");
+  }
+
   // The GeoPackage.
   progress.begin("writing rasters");
   core::Progress::Span thirds[3] = {{&progress, 0.0, 1.0 / 3}, {&progress, 1.0 / 3, 2.0 / 3}, {&progress, 2.0 / 3, 1.0}};
@@ -774,6 +877,30 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   output.add_table(summary_table(plan, assessments, false));
   output.add_table(summary_table(plan, assessments, true));
   write_notices(output.notices_dir(), plan, assessments);
+  if (found) {
+    progress.begin("writing sites");
+    auto suit = output.new_raster_strips("suitability", grid);
+    suit->write_rows(0, grid.rows(), found->suitability.data());
+    auto cls = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::uint16, 0);
+    std::vector<float> tmp(grid.cells());
+    for (std::size_t k = 0; k < tmp.size(); ++k) tmp[k] = found->classes[k];
+    cls->write_rows(0, grid.rows(), tmp.data());
+    auto con = output.new_raster_strips("constraints", grid, io::RasterStrips::Type::uint16, 65535);
+    for (std::size_t k = 0; k < tmp.size(); ++k) tmp[k] = found->constraints[k];
+    con->write_rows(0, grid.rows(), tmp.data());
+    std::vector<float>().swap(tmp);
+    core::Progress::Span spans[3] = {{&progress, 0.0, 0.4}, {&progress, 0.4, 0.7}, {&progress, 0.7, 1.0}};
+    output.add_raster(*suit, "suitability", "Resettlement-site suitability (0-1; 0 on excluded cells)", &spans[0]);
+    output.add_raster(*cls, "suitability_class",
+                      "Suitability class: 1 unsuitable, 2 marginal, 3 suitable, 4 most suitable (0 NoData)", &spans[1]);
+    output.add_raster(*con, "constraints",
+                      "Why cells are excluded (bits): 1 steep, 2 hazard, 4 reserve, 8 red line, 16 water, 32 flood, "
+                      "64 best farmland, 128 elevation, 256 near a moving village, 512 extra exclusion, 1024 no terrain",
+                      &spans[2]);
+    output.add_table(sites_table(plan, *found, ctx));
+    output.add_table(site_summary_table(*found));
+    progress.end();
+  }
   progress.end();
   clock.lap("write");
 
@@ -851,6 +978,10 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   sum.grid_cols = grid.cols();
   sum.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   sum.warnings = log.warnings().size();
+  if (found) {
+    sum.sites = found->sites.size();
+    for (const auto& st : found->sites) sum.site_capacity_people += st.capacity_people;
+  }
   for (const auto& a : assessments) {
     ++sum.by_class[a.cls];
     sum.relocating_people += a.relocating_people;

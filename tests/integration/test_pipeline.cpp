@@ -597,3 +597,60 @@ TEST_CASE("territories: given polygons joined by id, Voronoi cells clipped to th
   }
   GDALClose(ds);
 }
+
+TEST_CASE("sites: generated patches and planners' own sites, scored the same way", "[pipeline][sites]") {
+  Fixture f;
+  const auto vs = make_villages();
+  write_wkt_layer(f.dir / "planned.gpkg", "planned", 4545,
+                  {{square_around(vs[7].x, vs[7].y, 150), {{"code", "PL-1"}, {"name", "新城安置点"}, {"capacity", "800"}}},
+                   {"POINT(" + std::to_string(vs[12].x) + " " + std::to_string(vs[12].y) + ")",
+                    {{"code", "PL-2"}, {"name", "坝区安置点"}, {"capacity", ""}}}});
+  // The point needs an area: the planners' area_ha field.
+  {
+    GDALDatasetH ds = GDALOpenEx((f.dir / "planned.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "planned");
+    OGRFieldDefnH fd = OGR_Fld_Create("area_ha", OFTReal);
+    REQUIRE(OGR_L_CreateField(l, fd, TRUE) == OGRERR_NONE);
+    OGR_Fld_Destroy(fd);
+    for (OGRFeatureH feat = OGR_L_GetNextFeature(l); feat; feat = OGR_L_GetNextFeature(l)) {
+      OGR_F_SetFieldDouble(feat, OGR_F_GetFieldIndex(feat, "area_ha"), 5.0);
+      REQUIRE(OGR_L_SetFeature(l, feat) == OGRERR_NONE);
+      OGR_F_Destroy(feat);
+    }
+    GDALClose(ds);
+  }
+  std::string s = f.scenario();
+  s.insert(s.find("[thresholds.terrain]"),
+           "[inputs.planned_sites]\npath = \"planned.gpkg\"\n"
+           "fields = { id = \"code\", name = \"name\", capacity = \"capacity\", area_ha = \"area_ha\" }\n\n"
+           "[sites]\n\n[thresholds.sites]\nsuitability_threshold = 0.8\nmin_site_ha = 1\n\n");
+  f.run(s, "sites.gpkg");
+  const auto sites = testsupport::read_features(f.dir / "sites.gpkg", "sites");
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  std::size_t generated = 0;
+  for (const auto& r : sites) {
+    by_id[r.at("site_id")] = r;
+    if (r.at("source") == "generated") {
+      ++generated;
+      CHECK(std::stod(r.at("area_ha")) >= 1.0);
+      CHECK(std::stod(r.at("excluded_pct")) < 1e-6);
+      CHECK(r.at("limiting_factor") == "slope");  // the only factor given
+    }
+  }
+  CHECK(generated > 0);
+  REQUIRE(by_id.count("PL-1"));
+  REQUIRE(by_id.count("PL-2"));
+  CHECK(by_id["PL-1"].at("source") == "planned");
+  CHECK(by_id["PL-1"].at("name") == "新城安置点");
+  CHECK(std::stod(by_id["PL-1"].at("area_ha")) == Approx(9.0));     // 300 m x 300 m
+  CHECK(by_id["PL-1"].at("capacity_people") == "800");                // fixed by the planners
+  CHECK(std::stod(by_id["PL-2"].at("area_ha")) == Approx(5.0).epsilon(0.01));  // a point with its area
+  // 5 ha x 0.6 buildable / 60 m2 per person.
+  CHECK(by_id["PL-2"].at("capacity_people") == "500");
+  CHECK_FALSE(by_id["PL-2"].at("mean_suitability").empty());
+  // The rasters are there.
+  const auto suit = testsupport::read_raster("GPKG:" + (f.dir / "sites.gpkg").string() + ":suitability");
+  CHECK(suit.rows == kRows);
+  const auto con = testsupport::read_raster("GPKG:" + (f.dir / "sites.gpkg").string() + ":constraints");
+  CHECK(con.cols == kCols);
+}

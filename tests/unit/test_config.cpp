@@ -129,8 +129,8 @@ TEST_CASE("assessment weights: direct weights are normalised, unknown criteria r
   CHECK(s.assessment.weights == std::vector<double>{0.75, 0.25, 0.0, 0.0, 0.0});
   std::string bad = kMinimal;
   bad += "\n[assessment.weights]\nslope = 1\n";
-  CHECK_THAT(error_of(bad), Catch::Contains("'slope' is not a soft criterion (known: steep, relief, elevation, "
-                                            "fragility, remoteness)"));
+  CHECK_THAT(error_of(bad), Catch::Contains("assessment.weights.slope: 'slope' is not one of steep, relief, elevation, "
+                                            "fragility, remoteness"));
 }
 
 TEST_CASE("assessment weights from an AHP matrix, with its consistency ratio", "[config][weights]") {

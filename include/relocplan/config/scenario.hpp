@@ -67,6 +67,18 @@ struct AssessmentSpec {
   double ahp_cr = 0;
 };
 
+// The resettlement-site search ([sites]); present only when the scenario asks for it.
+struct SitesSpec {
+  std::vector<std::string> factors;  // in sites_factors() order
+  std::vector<double> weights;       // normalised
+  std::string weights_from = "default (equal weights)";
+  double ahp_cr = 0;
+  std::vector<std::string> exclude;  // constraint names that exclude cells
+  // Ordered weighted averaging: order weights for the factors ranked from the
+  // best to the worst value in each cell; empty = weighted linear combination.
+  std::vector<double> owa_order_weights;
+};
+
 enum class ExtentMode { villages, boundary, bounds };
 
 struct StudyArea {
@@ -91,8 +103,9 @@ struct Scenario {
   // "not assessed".
   std::optional<RasterInput> landcover, fragility;
   std::optional<VectorInput> hazard_points, susceptibility, flood_zone, desertification, reserve, redline, roads,
-      towns, counties, territories;
+      towns, counties, territories, townships, schools, clinics, rivers, water_bodies, exclusions, planned_sites;
   AssessmentSpec assessment;
+  std::optional<SitesSpec> sites;
   std::optional<std::filesystem::path> output;  // [output] path
   std::size_t memory_mb = 512;                  // working-memory budget for raster blocks
   LayerDefaults thresholds;                     // layer defaults with scenario overrides applied
@@ -100,6 +113,10 @@ struct Scenario {
 
 // The soft criteria of the village assessment, in a fixed order.
 const std::vector<std::string>& soft_criteria();
+
+// The factors of site suitability and the constraints, in a fixed order.
+const std::vector<std::string>& site_factors();
+const std::vector<std::string>& site_constraints();
 
 // Reads and checks a scenario file. Throws ScenarioError.
 Scenario load_scenario(const std::filesystem::path& file);

@@ -54,7 +54,10 @@ std::string point_wkb(double x, double y);
 class RasterStrips {
  public:
   static constexpr float kNoData = -9999.0f;
-  RasterStrips(const std::filesystem::path& path, const raster::Grid& grid);
+  enum class Type { float32, uint16 };
+  RasterStrips(const std::filesystem::path& path, const raster::Grid& grid, Type type = Type::float32,
+               double nodata = kNoData);
+  Type type() const { return type_; }
   // Rows [row0, row0 + nrows), full width; NaN becomes NoData.
   void write_rows(std::size_t row0, std::size_t nrows, const float* values);
   void close();
@@ -63,6 +66,8 @@ class RasterStrips {
  private:
   std::filesystem::path path_;
   raster::Grid grid_;
+  Type type_;
+  double nodata_;
   raster::DatasetPtr ds_;
   std::vector<float> scratch_;
 };
@@ -77,7 +82,9 @@ class OutputGeoPackage {
   OutputGeoPackage& operator=(const OutputGeoPackage&) = delete;
 
   // A temporary raster in the work folder, to be added with add_raster.
-  std::unique_ptr<RasterStrips> new_raster_strips(const std::string& name, const raster::Grid& grid);
+  std::unique_ptr<RasterStrips> new_raster_strips(const std::string& name, const raster::Grid& grid,
+                                                 RasterStrips::Type type = RasterStrips::Type::float32,
+                                                 double nodata = RasterStrips::kNoData);
   // Copies a finished temporary raster into the GeoPackage as a Float32
   // gridded coverage table.
   // `progress` (optional) receives this copy's share of the current stage.

@@ -62,6 +62,8 @@ struct RunSummary {
   std::size_t villages = 0;
   std::map<std::string, std::size_t> by_class;  // relocate_whole, relocate_registered, review, stay
   std::int64_t relocating_people = 0, relocating_households = 0;
+  std::optional<std::size_t> sites;  // when the scenario searches for sites
+  std::int64_t site_capacity_people = 0;
   std::size_t villages_without_terrain = 0;
   std::size_t grid_rows = 0, grid_cols = 0;
   double seconds = 0;
