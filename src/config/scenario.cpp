@@ -340,6 +340,9 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
         }
       sp.exclude = *ex;
     }
+    sp.membership = st->optional_string("membership").value_or("linear");
+    if (sp.membership != "linear" && sp.membership != "sigmoid")
+      st->fail("membership", "must be \"linear\" or \"sigmoid\", got \"" + sp.membership + "\"");
     if (auto owa = st->optional_number_array("owa_order_weights")) {
       try {
         sp.owa_order_weights = suitability::normalise_weights(*owa);

@@ -36,7 +36,14 @@ void merge(std::vector<std::uint8_t>& into, const std::vector<std::uint8_t>& fro
   for (std::size_t k = 0; k < into.size(); ++k) into[k] = into[k] || from[k];
 }
 
-double decreasing(double v, double full, double zero) { return 1.0 - criteria::linear_membership(v, full, zero); }
+// Membership falling from 1 at `full` to 0 at `zero`: linear, or sigmoid
+// (cos^2 of the linear position times pi/2: flat near both control points).
+double decreasing(double v, double full, double zero, bool sigmoid) {
+  const double t = criteria::linear_membership(v, full, zero);
+  if (!sigmoid) return 1.0 - t;
+  const double c = std::cos(t * std::numbers::pi / 2.0);
+  return c * c;
+}
 
 // Slope classes for sites: 0-2 / 2-8 / 8-15 / above 15 degrees -> 1.0 / 0.8 / 0.6 / 0.4
 // (Jia Kejing et al. 2017, Progress in Geography 36(3)).
@@ -186,9 +193,11 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   progress.begin("site factors");
   const auto& names = config::site_factors();
   std::vector<std::vector<float>> factor(names.size());
+  const bool sigmoid = sp.membership == "sigmoid";
   auto as_factor = [&](const std::vector<float>& v, double full, double zero) {
     std::vector<float> f(n);
-    for (std::size_t k = 0; k < n; ++k) f[k] = std::isfinite(v[k]) ? static_cast<float>(decreasing(v[k], full, zero)) : 0.0f;
+    for (std::size_t k = 0; k < n; ++k)
+      f[k] = std::isfinite(v[k]) ? static_cast<float>(decreasing(v[k], full, zero, sigmoid)) : 0.0f;
     return f;
   };
   factor[0].resize(n);

@@ -2,6 +2,7 @@
 // their reason bits, no site on an excluded cell, capacity, travel time.
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -142,16 +143,31 @@ TEST_CASE("site search: ordered weighted averaging from cautious to optimistic",
   auto run = [&](const std::string& owa) {
     std::string text = kScenario;
     text.insert(text.find("[sites]\n") + 8, owa);
+    // Travel time counts from 0 (factor 1) to 10 minutes (factor 0) here.
+    text += "seat_full_min = 0\nseat_zero_min = 10\n";
     const auto s = config::parse_scenario(text, "/tmp/s.toml");
     return sites::find_sites(ctx, grid, {&slope, &elev, nullptr}, layers, {}, s, log, progress);
   };
   // Cell (0,0): on the road (road factor 1), at the seat (seat factor 1), slope factor 0.6.
   CHECK(run("").suitability[0] == Approx((1.0 + 1.0 + 0.6) / 3.0));
+  CHECK(run("").travel_min[0] == 0.0f);
   // Equal order weights: the weighted linear combination.
   CHECK(run("owa_order_weights = [1, 1, 1]\n").suitability[0] == Approx((1.0 + 1.0 + 0.6) / 3.0));
   // All weight on the worst rank: the minimum (cautious); on the best: the maximum.
   CHECK(run("owa_order_weights = [0, 0, 1]\n").suitability[0] == Approx(0.6));
   CHECK(run("owa_order_weights = [1, 0, 0]\n").suitability[0] == Approx(1.0));
+  // Cell (9,9), the far corner, off the road: the seat factor from the travel
+  // time; sigmoid membership is cos^2 of the linear position.
+  const auto lin = run("");
+  const auto sig = run("membership = \"sigmoid\"\n");
+  const std::size_t k = 9 * 10 + 9;
+  const double pos = lin.travel_min[k] / 10.0;
+  REQUIRE(pos > 0.1);
+  REQUIRE(pos < 0.9);
+  const double road = 1.0 - (270.0 - 200.0) / (3000.0 - 200.0);  // 270 m from the road
+  CHECK(lin.suitability[k] == Approx((road + (1.0 - pos) + 0.6) / 3.0));
+  const double road_sig = std::pow(std::cos((1.0 - road) * M_PI / 2), 2);  // every distance factor is sigmoid
+  CHECK(sig.suitability[k] == Approx((road_sig + std::pow(std::cos(pos * M_PI / 2), 2) + 0.6) / 3.0));
   // Order weights must match the factors in use.
   CHECK_THROWS_AS(run("owa_order_weights = [1, 1]\n"), core::ScenarioError);
 }

@@ -77,6 +77,10 @@ struct SitesSpec {
   // Ordered weighted averaging: order weights for the factors ranked from the
   // best to the worst value in each cell; empty = weighted linear combination.
   std::vector<double> owa_order_weights;
+  // Fuzzy membership of the distance and travel-time factors between their
+  // two control points: "linear", or "sigmoid" (cosine-squared, as IDRISI's
+  // FUZZY sigmoidal function).
+  std::string membership = "linear";
 };
 
 enum class ExtentMode { villages, boundary, bounds };
