@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/raster/gdal_args.hpp"
 #include "relocplan/vector/crs.hpp"
 
 namespace relocplan::io {
@@ -135,25 +136,6 @@ std::unique_ptr<RasterStrips> OutputGeoPackage::new_raster_strips(const std::str
   return std::make_unique<RasterStrips>(work_dir_ / (name + ".tif"), grid, type, nodata);
 }
 
-namespace {
-class Args {
- public:
-  Args& add(std::string s) {
-    store_.push_back(std::move(s));
-    return *this;
-  }
-  char** argv() {
-    ptrs_.clear();
-    for (auto& s : store_) ptrs_.push_back(s.data());
-    ptrs_.push_back(nullptr);
-    return ptrs_.data();
-  }
-
- private:
-  std::vector<std::string> store_;
-  std::vector<char*> ptrs_;
-};
-}  // namespace
 
 void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
                                   core::Progress::Span* progress) {
@@ -161,7 +143,7 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table
   close_dataset();
   raster::DatasetPtr src(GDALOpenEx(strips.path().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!src) throw core::OutputError("cannot reopen temporary raster '" + strips.path().string() + "'");
-  Args args;
+  raster::GdalArgs args;
   args.add("-of").add("GPKG");
   args.add("-co").add("RASTER_TABLE=" + table).add("-co").add("RASTER_IDENTIFIER=" + table);
   args.add("-co").add("RASTER_DESCRIPTION=" + description);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/raster/gdal_args.hpp"
 #include "relocplan/vector/crs.hpp"
 
 namespace relocplan::raster {
@@ -22,24 +23,6 @@ std::string fmt(double v) {
   return buf;
 }
 
-// Arguments for GDAL's command-line style APIs, kept alive for the call.
-class ArgList {
- public:
-  ArgList& add(std::string s) {
-    store_.push_back(std::move(s));
-    return *this;
-  }
-  char** argv() {
-    ptrs_.clear();
-    for (auto& s : store_) ptrs_.push_back(s.data());
-    ptrs_.push_back(nullptr);
-    return ptrs_.data();
-  }
-
- private:
-  std::vector<std::string> store_;
-  std::vector<char*> ptrs_;
-};
 
 }  // namespace
 
@@ -150,7 +133,7 @@ RasterSource::RasterSource(std::string what, const std::filesystem::path& path, 
   // out with a VRT of its own, since the warper works on whole datasets.
   GDALDatasetH input = source_.get();
   if (bands > 1) {
-    ArgList targs;
+    GdalArgs targs;
     targs.add("-of").add("VRT").add("-b").add(std::to_string(band));
     GDALTranslateOptions* topts = GDALTranslateOptionsNew(targs.argv(), nullptr);
     int err = 0;
@@ -161,7 +144,7 @@ RasterSource::RasterSource(std::string what, const std::filesystem::path& path, 
     input = band_vrt_.get();
   }
   const Extent e = grid.extent();
-  ArgList args;
+  GdalArgs args;
   args.add("-of").add("VRT").add("-t_srs").add(grid.crs_wkt());
   args.add("-te").add(fmt(e.xmin)).add(fmt(e.ymin)).add(fmt(e.xmax)).add(fmt(e.ymax));
   args.add("-ts").add(std::to_string(grid.cols())).add(std::to_string(grid.rows()));
