@@ -207,7 +207,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     for (std::size_t k = 0; k < n; ++k) factor[1][k] = static_cast<float>(hazard_factor(susc_codes[k]));
   }
   std::vector<std::uint8_t> road_mask;
-  std::vector<float> dist_road, dist_school, dist_clinic;
+  std::vector<float> dist_road, dist_school, dist_clinic, travel_town;
   if (L.roads) {
     road_mask = burn_all(ctx, grid, *L.roads);
     dist_road = distance_to(road_mask);
@@ -216,12 +216,14 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   progress.update(0.3);
   if (L.towns) {
     const auto& vals = s.towns->values;
+    // The seat factor is the travel time to a county seat (where most
+    // relocated people went); the site's own access figure is the travel time
+    // to its nearest town of any kind.
     std::vector<std::uint8_t> seat_codes(L.towns->size(), 0);
-    for (std::size_t i = 0; i < seat_codes.size(); ++i) {
-      const std::string& k = L.towns->attrs[i].at("kind");
-      seat_codes[i] = (k == vals.at("county_seat") || k == vals.at("township_seat")) ? 1 : 0;
-    }
+    for (std::size_t i = 0; i < seat_codes.size(); ++i)
+      seat_codes[i] = L.towns->attrs[i].at("kind") == vals.at("county_seat") ? 1 : 0;
     const auto seats = burn_all(ctx, grid, *L.towns, seat_codes);
+    const auto all_towns = burn_all(ctx, grid, *L.towns);
     // Travel time: road cells at the road speed, elsewhere on foot by
     // Tobler's hiking function of the slope (as GRASS r.walk does).
     const double road_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
@@ -232,7 +234,8 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
                                                            : static_cast<float>(raster::walking_minutes_per_m(slope[k]));
     r.travel_min = raster::cost_distance(friction, rows, cols, cell, seats, kInf, &progress);
     factor[3] = as_factor(r.travel_min, th.value("sites", "seat_full_min"), th.value("sites", "seat_zero_min"));
-    const auto jobs = distance_to(burn_all(ctx, grid, *L.towns));
+    travel_town = raster::cost_distance(friction, rows, cols, cell, all_towns, kInf, &progress);
+    const auto jobs = distance_to(all_towns);
     factor[4] = as_factor(jobs, th.value("sites", "jobs_full_m"), th.value("sites", "jobs_zero_m"));
   }
   progress.update(0.7);
@@ -383,7 +386,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
         min_suit = std::min(min_suit, static_cast<double>(r.suitability[k]));
         for (std::size_t i = 0; i < names.size(); ++i)
           if (w[i] > 0) fsum[i] += f * factor[i][k];
-        if (!r.travel_min.empty()) min_travel = std::min(min_travel, static_cast<double>(r.travel_min[k]));
+        if (!travel_town.empty()) min_travel = std::min(min_travel, static_cast<double>(travel_town[k]));
         if (!dist_road.empty()) min_road = std::min(min_road, static_cast<double>(dist_road[k]));
         if (!dist_school.empty()) min_school = std::min(min_school, static_cast<double>(dist_school[k]));
         if (!dist_clinic.empty()) min_clinic = std::min(min_clinic, static_cast<double>(dist_clinic[k]));

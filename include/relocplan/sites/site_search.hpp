@@ -57,7 +57,8 @@ struct Site {
   std::optional<double> mean_suitability, min_suitability;
   std::int64_t capacity_people = 0, capacity_households = 0;
   std::optional<std::string> nearest_town;
-  std::optional<double> travel_min, dist_road_m, dist_school_m, dist_clinic_m;
+  std::optional<double> travel_min;  // from the site's best cell to its nearest town of any kind
+  std::optional<double> dist_road_m, dist_school_m, dist_clinic_m;
   std::optional<std::string> county, township;
   std::string limiting_factor;
   double excluded_pct = 0;  // share of a planned site on excluded cells
@@ -67,7 +68,7 @@ struct SiteSearchResult {
   std::vector<float> suitability;        // 0-1; 0 on excluded cells; NaN off the DEM
   std::vector<std::uint8_t> classes;     // 1 unsuitable, 2 marginal, 3 suitable, 4 most suitable, 0 NoData
   std::vector<std::uint16_t> constraints;  // ConstraintBit set per cell
-  std::vector<float> travel_min;         // to the nearest county or township seat
+  std::vector<float> travel_min;         // to the nearest county seat (the seat factor)
   std::vector<Site> sites;
   std::vector<std::string> factors_used;  // factors whose inputs were given
 };
