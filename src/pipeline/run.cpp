@@ -293,6 +293,15 @@ void print_plan(const Plan& p, std::ostream& out) {
           << (t.overridden ? " (scenario; default " + fixed(t.default_value, 3) + ")" : " (default)")
           << (t.assumption ? " [assumption]" : "") << "\n";
   out << "processing   memory budget " << s.memory_mb << " MB -> strips of " << p.block_rows << " rows\n";
+  if (s.sites) {
+    const double need_mb = static_cast<double>(p.grid.cells()) * 60.0 / (1024.0 * 1024.0);
+    out << "sites        weights " << s.sites->weights_from << ":";
+    for (std::size_t i = 0; i < s.sites->factors.size(); ++i)
+      out << " " << s.sites->factors[i] << "=" << fixed(s.sites->weights[i], 3);
+    out << "\n             " << (s.sites->owa_order_weights.empty() ? "weighted linear combination" : "ordered weighted averaging")
+        << ", " << s.sites->membership << " membership; whole-grid search needs about " << fixed(need_mb, 0) << " MB"
+        << (need_mb > static_cast<double>(s.memory_mb) ? " (more than memory_mb: the run will refuse)" : "") << "\n";
+  }
   out << "output       " << p.output.string() << (p.output_exists ? " (exists: run needs --overwrite)" : "") << "\n";
 }
 
