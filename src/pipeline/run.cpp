@@ -294,7 +294,7 @@ void print_plan(const Plan& p, std::ostream& out) {
           << (t.assumption ? " [assumption]" : "") << "\n";
   out << "processing   memory budget " << s.memory_mb << " MB -> strips of " << p.block_rows << " rows\n";
   if (s.sites) {
-    const double need_mb = static_cast<double>(p.grid.cells()) * 60.0 / (1024.0 * 1024.0);
+    const double need_mb = static_cast<double>(p.grid.cells()) * sites::kSiteSearchBytesPerCell / (1024.0 * 1024.0);
     out << "sites        weights " << s.sites->weights_from << ":";
     for (std::size_t i = 0; i < s.sites->factors.size(); ++i)
       out << " " << s.sites->factors[i] << "=" << fixed(s.sites->weights[i], 3);

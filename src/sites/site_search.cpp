@@ -90,8 +90,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   const auto& sp = *s.sites;
   const std::size_t n = grid.cells(), rows = grid.rows(), cols = grid.cols();
   const double cell = grid.cell_size();
-  // Whole-grid arrays: about 60 bytes a cell at the peak.
-  const double need_mb = static_cast<double>(n) * 60.0 / (1024.0 * 1024.0);
+  const double need_mb = static_cast<double>(n) * kSiteSearchBytesPerCell / (1024.0 * 1024.0);
   if (need_mb > static_cast<double>(s.memory_mb))
     throw core::ScenarioError("the site search holds whole-grid arrays and needs about " +
                               std::to_string(static_cast<long long>(need_mb)) + " MB for " + std::to_string(n) +

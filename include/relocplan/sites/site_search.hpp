@@ -8,7 +8,7 @@
 // into polygons, split to a maximum size, each with its capacity and access.
 //
 // The search works on whole-grid arrays (distance transforms and travel time
-// are global operations); it needs about 60 bytes per cell and refuses a grid
+// are global operations); it needs about 120 bytes per cell (kSiteSearchBytesPerCell) and refuses a grid
 // that does not fit processing.memory_mb, saying how much it needs.
 
 #include <cstdint>
@@ -25,6 +25,14 @@
 #include "relocplan/vector/villages.hpp"
 
 namespace relocplan::sites {
+
+// Peak memory of the site search per grid cell, measured: whole-grid slope,
+// elevation and land cover (12 bytes), constraints and class codes (3), up to
+// eight factors (32), four distance and travel-time fields kept for the sites
+// (16), a cost distance in progress (friction, double accumulator, result,
+// heap: about 20), suitability and patch labels (9), output buffers (8), and
+// GDAL's and GEOS's working copies.
+constexpr double kSiteSearchBytesPerCell = 120.0;
 
 // Constraint reason bits of the `constraints` raster.
 enum ConstraintBit : std::uint16_t {
