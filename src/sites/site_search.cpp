@@ -212,6 +212,17 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     dist_road = distance_to(road_mask);
     factor[2] = as_factor(dist_road, th.value("sites", "road_full_m"), th.value("sites", "road_zero_m"));
   }
+  // The travel cost surface: road cells at the road speed, elsewhere on foot
+  // by Tobler's hiking function of the slope (as GRASS r.walk does).
+  {
+    const double road_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
+    r.friction_min_per_m.resize(n);
+    for (std::size_t k = 0; k < n; ++k)
+      r.friction_min_per_m[k] =
+          std::isnan(slope[k]) ? kNaN
+          : (!road_mask.empty() && road_mask[k]) ? static_cast<float>(road_min_per_m)
+                                                 : static_cast<float>(raster::walking_minutes_per_m(slope[k]));
+  }
   progress.update(0.3);
   if (L.towns) {
     const auto& vals = s.towns->values;
@@ -223,17 +234,9 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
       seat_codes[i] = L.towns->attrs[i].at("kind") == vals.at("county_seat") ? 1 : 0;
     const auto seats = burn_all(ctx, grid, *L.towns, seat_codes);
     const auto all_towns = burn_all(ctx, grid, *L.towns);
-    // Travel time: road cells at the road speed, elsewhere on foot by
-    // Tobler's hiking function of the slope (as GRASS r.walk does).
-    const double road_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
-    std::vector<float> friction(n);
-    for (std::size_t k = 0; k < n; ++k)
-      friction[k] = std::isnan(slope[k]) ? kNaN
-                    : (!road_mask.empty() && road_mask[k]) ? static_cast<float>(road_min_per_m)
-                                                           : static_cast<float>(raster::walking_minutes_per_m(slope[k]));
-    r.travel_min = raster::cost_distance(friction, rows, cols, cell, seats, kInf, &progress);
+    r.travel_min = raster::cost_distance(r.friction_min_per_m, rows, cols, cell, seats, kInf, &progress);
     factor[3] = as_factor(r.travel_min, th.value("sites", "seat_full_min"), th.value("sites", "seat_zero_min"));
-    travel_town = raster::cost_distance(friction, rows, cols, cell, all_towns, kInf, &progress);
+    travel_town = raster::cost_distance(r.friction_min_per_m, rows, cols, cell, all_towns, kInf, &progress);
     const auto jobs = distance_to(all_towns);
     factor[4] = as_factor(jobs, th.value("sites", "jobs_full_m"), th.value("sites", "jobs_zero_m"));
   }

@@ -77,6 +77,7 @@ struct SiteSearchResult {
   std::vector<std::uint8_t> classes;     // 1 unsuitable, 2 marginal, 3 suitable, 4 most suitable, 0 NoData
   std::vector<std::uint16_t> constraints;  // ConstraintBit set per cell
   std::vector<float> travel_min;         // to the nearest county seat (the seat factor)
+  std::vector<float> friction_min_per_m; // the travel cost surface: minutes per metre, NaN impassable
   std::vector<Site> sites;
   std::vector<std::string> factors_used;  // factors whose inputs were given
 };
