@@ -270,21 +270,16 @@ void evaluate(const Canonical& c, WholePlan& plan) {
   }
 }
 
-// Greedy regret construction (Martello & Toth 1990, MTHG for the generalised
-// assignment problem): repeatedly place the village that would lose most by
-// not getting its best feasible site, ranked by regret = second-best minus best
-// cost per household times households; a village with a single feasible site
-// has the highest regret. Then improving moves: relocate one village, or swap
-// the sites of two villages, while that improves the plan.
-WholePlan regret_heuristic(const Canonical& c) {
+// Greedy regret placement (Martello & Toth 1990, MTHG for the generalised
+// assignment problem) of the villages marked open, on the remaining
+// capacities: repeatedly place the village that would lose most by not
+// getting its best feasible site, ranked by regret = (second-best minus best
+// cost per household) x households; a village with a single feasible site has
+// the highest regret. Ties: larger village first (harder to place later), then
+// lower index.
+void regret_fill(const Canonical& c, std::vector<bool> open, std::vector<std::int64_t>& remaining,
+                 WholePlan& plan) {
   const std::size_t n_villages = c.households.size();
-  std::vector<std::int64_t> remaining = c.capacity;
-  WholePlan plan;
-  plan.site.assign(n_villages, no_site);
-
-  std::vector<bool> open(n_villages, false);
-  for (std::size_t v = 0; v < n_villages; ++v) open[v] = c.households[v] > 0 && !c.allowed[v].empty();
-
   constexpr std::int64_t single_option_regret = std::numeric_limits<std::int64_t>::max();
   // best / second: the two cheapest sites with room for the whole village.
   std::vector<std::size_t> best(n_villages, no_site), second(n_villages, no_site);
@@ -301,6 +296,7 @@ WholePlan regret_heuristic(const Canonical& c) {
     }
   };
   for (std::size_t v = 0; v < n_villages; ++v) {
+    open[v] = open[v] && c.households[v] > 0 && !c.allowed[v].empty();
     if (open[v]) refresh(v);
   }
   for (;;) {
@@ -311,7 +307,6 @@ WholePlan regret_heuristic(const Canonical& c) {
       const std::int64_t regret =
           second[v] == no_site ? single_option_regret
                                : (c.cost_milli[v][second[v]] - c.cost_milli[v][best[v]]) * c.households[v];
-      // Ties: larger village first (harder to place later), then lower index.
       if (pick == no_site || regret > pick_regret ||
           (regret == pick_regret && c.households[v] > c.households[pick])) {
         pick = v;
@@ -327,39 +322,91 @@ WholePlan regret_heuristic(const Canonical& c) {
       if (open[v] && (best[v] == site || second[v] == site)) refresh(v);
     }
   }
+}
 
-  // Improving moves, first improvement in index order; each accepted move
-  // strictly improves (unallocated, cost), so the loop terminates. Passes are
-  // capped to bound the run time on large instances.
+// Improving moves (local search), first improvement in index order; every
+// accepted move strictly improves (unallocated households, cost), so the loop
+// terminates; passes are capped to bound the run time on large instances.
+//  * relocate: one village (placed or not) to another site with room;
+//  * insert: an unplaced village into a site after moving a placed village
+//    from there to another site with room (an ejection chain of length 2);
+//  * exchange: a placed and an unplaced village, the unplaced taking the
+//    placed one's site (more households, or as many at lower cost);
+//  * swap: the sites of two placed villages.
+void improve(const Canonical& c, std::vector<std::int64_t>& remaining, WholePlan& plan) {
+  const std::size_t n_villages = c.households.size();
+  const auto& h = c.households;
+  auto unit = [&](std::size_t v, std::size_t s) { return c.cost_milli[v][s]; };
+  auto allowed = [&](std::size_t v, std::size_t s) { return s != no_site && c.cost_milli[v][s] != not_allowed; };
+  auto place = [&](std::size_t v, std::size_t s) {
+    if (plan.site[v] != no_site) remaining[plan.site[v]] += h[v];
+    if (s != no_site) remaining[s] -= h[v];
+    plan.site[v] = s;
+  };
+  // The run time is bounded by counting elementary steps (deterministic,
+  // unlike a clock): about a second of work.
   constexpr int max_passes = 50;
+  constexpr std::int64_t max_work = 300'000'000;
+  std::int64_t work = 0;
   for (int pass = 0; pass < max_passes; ++pass) {
     bool improved = false;
+    // relocate
     for (std::size_t v = 0; v < n_villages; ++v) {
-      if (c.households[v] == 0) continue;
+      if (h[v] == 0) continue;
       const std::size_t from = plan.site[v];
-      const std::int64_t from_unallocated = from == no_site ? c.households[v] : 0;
-      const std::int64_t from_cost = from == no_site ? 0 : c.cost_milli[v][from] * c.households[v];
+      const std::int64_t from_unallocated = from == no_site ? h[v] : 0;
+      const std::int64_t from_cost = from == no_site ? 0 : unit(v, from) * h[v];
       for (std::size_t s : c.allowed[v]) {
-        if (s == from || remaining[s] < c.households[v]) continue;
-        if (better(0, c.cost_milli[v][s] * c.households[v], from_unallocated, from_cost)) {
-          if (from != no_site) remaining[from] += c.households[v];
-          remaining[s] -= c.households[v];
-          plan.site[v] = s;
+        ++work;
+        if (s == from || remaining[s] < h[v]) continue;
+        if (better(0, unit(v, s) * h[v], from_unallocated, from_cost)) {
+          place(v, s);
           improved = true;
           break;
         }
       }
     }
-    for (std::size_t u = 0; u < n_villages; ++u) {
+    // insert (with one ejection) and exchange, for each unplaced village u
+    for (std::size_t u = 0; u < n_villages && work < max_work; ++u) {
+      if (h[u] == 0 || plan.site[u] != no_site) continue;
+      bool done = false;
+      {
+        for (std::size_t v = 0; v < n_villages && !done; ++v) {
+          ++work;
+          const std::size_t a = plan.site[v];
+          if (v == u || !allowed(u, a)) continue;
+          // insert: v leaves a for b, u takes a.
+          if (remaining[a] + h[v] >= h[u]) {
+            for (std::size_t b : c.allowed[v]) {
+              ++work;
+              if (b == a || remaining[b] < h[v]) continue;
+              place(v, b);
+              place(u, a);
+              improved = done = true;
+              break;
+            }
+          }
+          // exchange: u takes a, v becomes unplaced.
+          if (!done && remaining[a] + h[v] >= h[u] &&
+              better(h[v], unit(u, a) * h[u], h[u], unit(v, a) * h[v])) {
+            place(v, no_site);
+            place(u, a);
+            improved = done = true;
+          }
+        }
+      }
+    }
+    // swap
+    for (std::size_t u = 0; u < n_villages && work < max_work; ++u) {
+      work += n_villages - u;
       for (std::size_t v = u + 1; v < n_villages; ++v) {
         const std::size_t a = plan.site[u];
         const std::size_t b = plan.site[v];
-        if (a == no_site || b == no_site || a == b) continue;
-        if (c.cost_milli[u][b] == not_allowed || c.cost_milli[v][a] == not_allowed) continue;
-        const std::int64_t delta_households = c.households[u] - c.households[v];  // moves from a to b
+        if (a == no_site || b == no_site || a == b || !allowed(u, b) || !allowed(v, a)) continue;
+        const std::int64_t delta_households = h[u] - h[v];  // net households moving from a to b
         if (remaining[b] < delta_households || remaining[a] < -delta_households) continue;
-        const std::int64_t before = c.cost_milli[u][a] * c.households[u] + c.cost_milli[v][b] * c.households[v];
-        const std::int64_t after = c.cost_milli[u][b] * c.households[u] + c.cost_milli[v][a] * c.households[v];
+        const std::int64_t before = unit(u, a) * h[u] + unit(v, b) * h[v];
+        const std::int64_t after = unit(u, b) * h[u] + unit(v, a) * h[v];
         if (after < before) {
           remaining[b] -= delta_households;
           remaining[a] += delta_households;
@@ -369,10 +416,44 @@ WholePlan regret_heuristic(const Canonical& c) {
         }
       }
     }
-    if (!improved) break;
+    if (!improved || work >= max_work) break;
   }
   evaluate(c, plan);
-  return plan;
+}
+
+// Two starts, the better one kept (ties: the first):
+//  1. rounding the split optimum: a basic optimal solution of the
+//     transportation problem has at most (sites - 1) villages split (Dantzig
+//     1963, ch. 14), so keeping every village the flow sends whole to one site
+//     and placing the rest by regret is usually close to optimal;
+//  2. plain greedy regret from scratch.
+// Both are followed by the improving moves.
+WholePlan whole_heuristic(const Canonical& c, const FlowResult& split) {
+  const std::size_t n_villages = c.households.size();
+  WholePlan best_plan;
+  for (int start = 0; start < 2; ++start) {
+    WholePlan plan;
+    plan.site.assign(n_villages, no_site);
+    std::vector<std::int64_t> remaining = c.capacity;
+    std::vector<bool> open(n_villages, true);
+    if (start == 0) {
+      for (std::size_t v = 0; v < n_villages; ++v) {
+        for (std::size_t s = 0; s < c.capacity.size(); ++s) {
+          if (c.households[v] > 0 && split.flow[v][s] == c.households[v]) {
+            plan.site[v] = s;
+            remaining[s] -= c.households[v];
+            open[v] = false;
+          }
+        }
+      }
+    }
+    regret_fill(c, open, remaining, plan);
+    improve(c, remaining, plan);
+    if (start == 0 || better(plan.unallocated, plan.cost_milli, best_plan.unallocated, best_plan.cost_milli)) {
+      best_plan = plan;
+    }
+  }
+  return best_plan;
 }
 
 // Depth-first branch and bound (Land & Doig 1960) over villages sorted by
@@ -380,9 +461,9 @@ WholePlan regret_heuristic(const Canonical& c) {
 // any allowed site stay unallocated, at most the remaining total capacity can
 // be allocated, and each remaining village costs at least its cheapest allowed
 // site (capacities otherwise ignored). Starts from the heuristic plan as incumbent.
-// Returns false when the node budget ran out (the incumbent is then the best
+// Returns false when the work budget ran out (the incumbent is then the best
 // plan found, not proven optimal).
-bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t node_budget) {
+bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t work_budget) {
   std::vector<std::size_t> order;
   for (std::size_t v = 0; v < c.households.size(); ++v) {
     if (c.households[v] > 0 && !c.allowed[v].empty()) order.push_back(v);
@@ -413,7 +494,7 @@ bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t nod
   std::vector<std::size_t> current(c.households.size(), no_site);
   std::int64_t unallocated = fixed_unallocated;
   std::int64_t cost = 0;
-  std::int64_t nodes = 0;
+  std::int64_t work = 0;  // elementary steps, against work_budget
 
   // Undo the choice made at depth d (whose option index is choice[d] - 1).
   auto undo = [&](std::size_t d) {
@@ -434,17 +515,46 @@ bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t nod
   for (;;) {
     if (entering) {
       entering = false;
-      if (++nodes > node_budget) return false;
+      work += 1 + static_cast<std::int64_t>(depth_count - d);
+      if (work > work_budget) return false;
+      // Cheap bound first (O(1) from suffix sums), then, if it does not prune,
+      // the tighter capacity-aware one (O(remaining pairs)).
       const std::int64_t placeable = std::min(suffix_households[d], std::max<std::int64_t>(remaining_total, 0));
-      const std::int64_t bound_unallocated = unallocated + (suffix_households[d] - placeable);
+      std::int64_t bound_unallocated = unallocated + (suffix_households[d] - placeable);
       // A completion reaching bound_unallocated places every remaining village
       // (cost >= suffix_min_cost) or, when capacity is short, exactly
       // `placeable` households (cost >= placeable x cheapest unit cost); any
       // completion leaving more unallocated is worse whatever its cost.
-      const std::int64_t bound_cost =
+      std::int64_t bound_cost =
           cost + (placeable == suffix_households[d]
                       ? suffix_min_cost[d]
                       : (placeable == 0 ? 0 : placeable * suffix_min_unit_cost[d]));
+      if (better(bound_unallocated, bound_cost, incumbent.unallocated, incumbent.cost_milli)) {
+        // Capacities only shrink deeper in the tree, so a village that fits no
+        // site now never will, and one that fits costs at least its cheapest
+        // site that still has room for it.
+        std::int64_t fit_households = 0, fit_cost = 0, no_fit_households = 0;
+        std::int64_t fit_min_unit_cost = std::numeric_limits<std::int64_t>::max();
+        for (std::size_t k = d; k < depth_count; ++k) {
+          const std::size_t v = order[k];
+          bool fits = false;
+          for (std::size_t s : c.allowed[v]) {  // sorted by cost
+            ++work;
+            if (remaining[s] < c.households[v]) continue;
+            fit_households += c.households[v];
+            fit_cost += c.cost_milli[v][s] * c.households[v];
+            fit_min_unit_cost = std::min(fit_min_unit_cost, c.cost_milli[v][s]);
+            fits = true;
+            break;
+          }
+          if (!fits) no_fit_households += c.households[v];
+        }
+        const std::int64_t fit_placeable = std::min(fit_households, std::max<std::int64_t>(remaining_total, 0));
+        bound_unallocated = unallocated + no_fit_households + (fit_households - fit_placeable);
+        bound_cost = cost + (fit_placeable == fit_households
+                                 ? fit_cost
+                                 : (fit_placeable == 0 ? 0 : fit_placeable * fit_min_unit_cost));
+      }
       if (!better(bound_unallocated, bound_cost, incumbent.unallocated, incumbent.cost_milli)) {
         choice[d] = std::numeric_limits<std::size_t>::max();  // pruned: backtrack
       } else if (d == depth_count) {
@@ -507,13 +617,15 @@ Solution solve_whole(const Problem& p, std::size_t max_exact_pairs) {
   std::size_t pairs = 0;
   for (const auto& sites : c.allowed) pairs += sites.size();
 
-  WholePlan plan = regret_heuristic(c);
+  const FlowResult split = min_cost_flow(c, std::nullopt);
+  WholePlan plan = whole_heuristic(c, split);
   bool exact = false;
   if (pairs <= max_exact_pairs) {
-    // A node budget keeps the exponential worst case of branch and bound in
-    // check; when it runs out the best plan found is reported as a heuristic.
-    constexpr std::int64_t node_budget = 20'000'000;
-    exact = branch_and_bound(c, plan, node_budget);
+    // A work budget (elementary steps, deterministic unlike a clock; a few
+    // seconds) keeps the exponential worst case of branch and bound in check;
+    // when it runs out the best plan found is reported as a heuristic.
+    constexpr std::int64_t work_budget = 1'000'000'000;
+    exact = branch_and_bound(c, plan, work_budget);
   }
 
   std::vector<std::vector<std::int64_t>> flow(c.households.size(), std::vector<std::int64_t>(c.capacity.size(), 0));
@@ -531,7 +643,7 @@ Solution solve_whole(const Problem& p, std::size_t max_exact_pairs) {
   // Whole-village plans are a subset of split plans, so no whole plan allocating
   // that many households costs less. (The split optimum of solve_split may
   // allocate more households than any whole plan; its cost is then not a bound.)
-  const FlowResult bound = min_cost_flow(c, allocated);
+  const FlowResult bound = allocated == split.allocated ? split : min_cost_flow(c, allocated);
   if (bound.allocated != allocated) {
     throw core::InternalError("allocation: the lower-bound flow could not move the allocated households");
   }
