@@ -411,3 +411,95 @@ TEST_CASE("allocation: invalid input is reported with the offending id", "[alloc
   p = make_problem({3}, {5}, {{-1.0}});
   CHECK_THROWS_WITH(solve_split(p), Contains("V0") && Contains("S0"));
 }
+
+TEST_CASE("allocation: whole matches brute force when capacity is short", "[allocation]") {
+  // Up to 8 villages and 3 sites (4^8 plans): deeper branch and bound trees
+  // where the capacity-aware bound and the "leave unallocated" branch matter.
+  std::mt19937 rng(2024);
+  for (int instance = 0; instance < 40; ++instance) {
+    const std::size_t villages = 6 + static_cast<std::size_t>(instance % 3);  // 6..8
+    Problem p = random_problem(rng, villages, 3, 9, 20);
+    INFO("instance " << instance);
+    const Best best = brute_force_whole(p);
+    const Solution s = solve_whole(p);
+    check_consistent(p, s, true);
+    CHECK(s.exact);
+    CHECK(allocated_households(s) == best.allocated);
+    CHECK(s.total_cost == Approx(best.cost).margin(cost_tolerance));
+    const Solution h = solve_whole(p, 0);
+    check_consistent(p, h, true);
+    CHECK(allocated_households(h) <= best.allocated);
+    REQUIRE(h.lower_bound);
+    CHECK(*h.lower_bound <= h.total_cost + cost_tolerance);
+    if (h.gap) CHECK(*h.gap >= 0.0);
+  }
+}
+
+TEST_CASE("allocation: the whole-village lower bound is the split optimum when allocations agree", "[allocation]") {
+  std::mt19937 rng(11);
+  for (int instance = 0; instance < 20; ++instance) {
+    const Problem p = random_problem(rng, 25, 5, 20, 200);  // ample capacity
+    INFO("instance " << instance);
+    const Solution split = solve_split(p);
+    for (const std::size_t max_pairs : {std::size_t{200000}, std::size_t{0}}) {
+      const Solution whole = solve_whole(p, max_pairs);
+      check_consistent(p, whole, true);
+      REQUIRE(whole.lower_bound);
+      if (allocated_households(whole) == allocated_households(split)) {
+        CHECK(*whole.lower_bound == Approx(split.total_cost).margin(cost_tolerance));
+      }
+      CHECK(*whole.lower_bound <= whole.total_cost + cost_tolerance);
+      REQUIRE(whole.gap);
+      CHECK(*whole.gap >= 0.0);
+      if (whole.exact) CHECK(*whole.gap == 0.0);
+    }
+  }
+}
+
+TEST_CASE("allocation: costs finer than the 0.001 resolution", "[allocation]") {
+  // The solvers optimise costs rounded to 0.001; the reported costs are the
+  // exact inputs, within 0.0005 per household of the rounded optimum.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> minutes(1.0, 90.0);
+  for (int instance = 0; instance < 20; ++instance) {
+    Problem p = random_problem(rng, 5, 3, 6, 14);
+    for (auto& row : p.cost) {
+      for (auto& c : row) {
+        if (std::isfinite(c)) c = minutes(rng);
+      }
+    }
+    INFO("instance " << instance);
+    const Best split_best = brute_force_split(p);
+    const Solution split = solve_split(p);
+    check_consistent(p, split, false);
+    CHECK(allocated_households(split) == split_best.allocated);
+    const double slack = 0.001 * static_cast<double>(split_best.allocated);
+    CHECK(split.total_cost <= split_best.cost + slack);
+    const Best whole_best = brute_force_whole(p);
+    const Solution whole = solve_whole(p);
+    check_consistent(p, whole, true);
+    CHECK(allocated_households(whole) == whole_best.allocated);
+    CHECK(whole.total_cost <= whole_best.cost + slack);
+    REQUIRE(whole.lower_bound);
+    CHECK(*whole.lower_bound <= whole.total_cost + slack);
+  }
+}
+
+TEST_CASE("allocation: a county-sized instance is solved quickly and consistently", "[allocation]") {
+  std::mt19937 rng(8);
+  const Problem p = random_problem(rng, 150, 12, 120, 1500);
+  const Solution split = solve_split(p);
+  check_consistent(p, split, false);
+  const Solution whole = solve_whole(p);
+  check_consistent(p, whole, true);
+  REQUIRE(whole.lower_bound);
+  CHECK(*whole.lower_bound <= whole.total_cost + cost_tolerance);
+  REQUIRE((whole.exact || whole.gap));
+  const Solution heuristic = solve_whole(p, 0);
+  check_consistent(p, heuristic, true);
+  // Branch and bound starts from the heuristic plan and only accepts improvements.
+  CHECK(allocated_households(whole) >= allocated_households(heuristic));
+  if (allocated_households(whole) == allocated_households(heuristic)) {
+    CHECK(whole.total_cost <= heuristic.total_cost + cost_tolerance);
+  }
+}

@@ -76,7 +76,9 @@ struct Solution {
   double total_cost = 0;                 // sum households x cost
   // Whole-village mode: the minimum cost of moving the same number of
   // households with splitting allowed (equals solve_split's total_cost when both
-  // allocate the same number of households). Empty for solve_split.
+  // allocate the same number of households). Empty for solve_split. Exactly
+  // <= total_cost for costs on the 0.001 grid; otherwise the rounding of costs
+  // (cost_scale_per_unit) can move either by up to 0.0005 per household.
   std::optional<double> lower_bound;
   // (total_cost - lower_bound) / lower_bound when a heuristic was used, 0 when
   // exact; empty when the lower bound is 0 and the cost is not.
