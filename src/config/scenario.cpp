@@ -353,6 +353,23 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     st->finish();
     s.sites = sp;
   }
+  if (auto al = top.optional_table("allocation")) {
+    AllocationSpec a;
+    a.cost = al->optional_string("cost").value_or("travel_time");
+    if (a.cost != "travel_time" && a.cost != "distance")
+      al->fail("cost", "must be \"travel_time\" or \"distance\", got \"" + a.cost + "\"");
+    a.max_travel_min = al->optional_number("max_travel_min").value_or(a.max_travel_min);
+    a.max_distance_m = al->optional_number("max_distance_m").value_or(a.max_distance_m);
+    if (!(a.max_travel_min > 0)) al->fail("max_travel_min", "must be positive");
+    if (!(a.max_distance_m > 0)) al->fail("max_distance_m", "must be positive");
+    a.same_county = al->optional_bool("same_county").value_or(true);
+    a.cross_county_penalty = al->optional_number("cross_county_penalty").value_or(a.cross_county_penalty);
+    if (a.cross_county_penalty < 0) al->fail("cross_county_penalty", "must be zero or positive");
+    a.keep_villages_whole = al->optional_bool("keep_villages_whole").value_or(false);
+    if (!s.sites) al->fail("cost", "[allocation] needs [sites]: people are allocated to the sites it finds");
+    al->finish();
+    s.allocation = a;
+  }
   if (auto out = top.optional_table("output")) {
     if (auto p = out->optional_string("path")) s.output = resolve(base, *p);
     out->finish();

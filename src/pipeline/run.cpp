@@ -23,6 +23,7 @@
 #include "relocplan/criteria/village_terrain.hpp"
 #include "relocplan/raster/burn.hpp"
 #include "relocplan/sites/site_search.hpp"
+#include "relocplan/allocation/allocate.hpp"
 #include "relocplan/io/checksum.hpp"
 #include "relocplan/io/output.hpp"
 #include "relocplan/raster/block_plan.hpp"
@@ -506,13 +507,14 @@ io::Table summary_table(const Plan& plan, const std::vector<criteria::VillageAss
                         "relocating_households", "relocate_whole", "relocate_registered", "review", "stay"})
     t.columns.push_back({c, io::ColumnType::integer});
   for (const auto& [key, r] : rows) {
-    std::vector<io::Value> row = {key.first};
-    if (by_township) row.push_back(key.second);
+    std::vector<io::Value> row;
+    row.emplace_back(std::in_place_type<std::string>, key.first);
+    if (by_township) row.emplace_back(std::in_place_type<std::string>, key.second);
     for (std::int64_t x : {r.villages, r.population, r.households, r.poor, r.people, r.hh})
-      row.push_back(x);
+      row.emplace_back(std::in_place_type<std::int64_t>, x);
     for (const char* c : {"relocate_whole", "relocate_registered", "review", "stay"}) {
       auto it = r.classes.find(c);
-      row.push_back(static_cast<std::int64_t>(it == r.classes.end() ? 0 : it->second));
+      row.emplace_back(std::in_place_type<std::int64_t>, it == r.classes.end() ? std::int64_t{0} : it->second);
     }
     t.rows.push_back(std::move(row));
   }
@@ -641,6 +643,62 @@ io::Table site_summary_table(const sites::SiteSearchResult& found) {
                {"area_ha", io::ColumnType::real},         {"buildable_ha", io::ColumnType::real},
                {"capacity_people", io::ColumnType::integer}, {"capacity_households", io::ColumnType::integer}};
   for (const auto& [county, r] : rows) t.rows.push_back({county, r.sites, r.area, r.buildable, r.people, r.households});
+  return t;
+}
+
+io::Table allocations_table(const Plan& plan, const allocation::AllocationResult& a) {
+  io::Table t;
+  t.name = "allocations";
+  t.description = "Who goes where: one line from each village to each site it sends households to";
+  t.has_geometry = true;
+  t.geometry_type = 2;  // wkbLineString
+  t.crs_wkt = plan.grid.crs_wkt();
+  using io::ColumnType;
+  t.columns = {{"village_id", ColumnType::text}, {"site_id", ColumnType::text},   {"households", ColumnType::integer},
+               {"people", ColumnType::integer},  {"cost", ColumnType::real},       {"cost_unit", ColumnType::text},
+               {"same_county", ColumnType::integer}};
+  for (const auto& as : a.solution.assignments) {
+    const auto& v = a.villages[as.village];
+    const auto& st = a.sites[as.site];
+    const auto people = static_cast<std::int64_t>(std::llround(static_cast<double>(as.households) * v.people_per_household));
+    t.rows.push_back({v.id, st.id, as.households, people, as.cost_per_household, a.cost_unit,
+                      static_cast<std::int64_t>(v.county == st.county ? 1 : 0)});
+    std::string w(1, '\1');
+    const std::uint32_t type = 2, n = 2;
+    w.append(reinterpret_cast<const char*>(&type), 4).append(reinterpret_cast<const char*>(&n), 4);
+    for (double c : {v.x, v.y, st.x, st.y}) w.append(reinterpret_cast<const char*>(&c), 8);
+    t.wkb.push_back(w);
+  }
+  return t;
+}
+
+io::Table allocation_summary_table(const allocation::AllocationResult& a) {
+  struct Row {
+    std::int64_t demand = 0, capacity = 0, assigned = 0, unallocated = 0;
+    double cost_sum = 0, cost_max = 0;
+  };
+  std::map<std::string, Row> rows;
+  for (const auto& v : a.villages) rows[v.county].demand += v.households;
+  for (const auto& st : a.sites) rows[st.county].capacity += st.households;
+  for (const auto& as : a.solution.assignments) {
+    Row& r = rows[a.villages[as.village].county];
+    r.assigned += as.households;
+    r.cost_sum += static_cast<double>(as.households) * as.cost_per_household;
+    r.cost_max = std::max(r.cost_max, as.cost_per_household);
+  }
+  for (const auto& u : a.solution.unallocated) rows[a.villages[u.village].county].unallocated += u.households;
+  io::Table t;
+  t.name = "allocation_summary";
+  t.description = "Per county: relocating households, site capacity, households assigned and unallocated, travel";
+  using io::ColumnType;
+  t.columns = {{"county", ColumnType::text},          {"demand_households", ColumnType::integer},
+               {"capacity_households", ColumnType::integer}, {"assigned_households", ColumnType::integer},
+               {"unallocated_households", ColumnType::integer}, {"mean_cost", ColumnType::real},
+               {"max_cost", ColumnType::real},         {"cost_unit", ColumnType::text}};
+  for (const auto& [county, r] : rows)
+    t.rows.push_back({county, r.demand, r.capacity, r.assigned, r.unallocated,
+                      r.assigned > 0 ? io::Value(r.cost_sum / static_cast<double>(r.assigned)) : io::Value(std::monostate{}),
+                      r.assigned > 0 ? io::Value(r.cost_max) : io::Value(std::monostate{}), a.cost_unit});
   return t;
 }
 
@@ -836,6 +894,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
 
   // Resettlement sites.
   std::optional<sites::SiteSearchResult> found;
+  std::optional<allocation::AllocationResult> allocated;
   if (s.sites) {
     sites::GridInputs gi{&full_slope, &full_elev, plan.landcover ? &full_landcover : nullptr};
     sites::SiteLayers sl;
@@ -859,10 +918,38 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
       if (assessments[i].cls == "relocate_whole" || assessments[i].cls == "relocate_registered")
         moving.emplace_back(plan.villages.villages[i].x, plan.villages.villages[i].y);
     found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress);
+    clock.lap("sites");
+    if (s.allocation) {
+      std::vector<allocation::Place> demand, supply;
+      for (std::size_t i = 0; i < assessments.size(); ++i) {
+        const auto& a = assessments[i];
+        if (a.relocating_households <= 0) continue;
+        const auto& v = plan.villages.villages[i];
+        demand.push_back({i, v.id, v.county.value_or(""), v.x, v.y, a.relocating_households,
+                          static_cast<double>(a.relocating_people) / static_cast<double>(a.relocating_households)});
+      }
+      for (std::size_t j = 0; j < found->sites.size(); ++j) {
+        const auto& st = found->sites[j];
+        vector::GeomPtr pt = vector::wrap(ctx, GEOSPointOnSurface_r(ctx, st.geometry.get()));
+        double x = 0, y = 0;
+        if (pt) {
+          GEOSGeomGetX_r(ctx, pt.get(), &x);
+          GEOSGeomGetY_r(ctx, pt.get(), &y);
+        }
+        supply.push_back({j, st.id, st.county.value_or(""), x, y, st.capacity_households, 0.0});
+      }
+      allocated = allocation::allocate(grid, found->friction_min_per_m, std::move(demand), std::move(supply),
+                                       *s.allocation, progress);
+      std::size_t unallocated = 0;
+      for (const auto& u : allocated->solution.unallocated) unallocated += static_cast<std::size_t>(u.households);
+      if (unallocated > 0)
+        log.warn(std::to_string(unallocated) + " relocating household(s) could not be allocated to a site (see "
+                 "allocation_summary and the villages' unallocated_reason)");
+      clock.lap("allocation");
+    }
     std::vector<float>().swap(full_slope);
     std::vector<float>().swap(full_elev);
     std::vector<float>().swap(full_landcover);
-    clock.lap("sites");
   }
 
   // The GeoPackage.
@@ -879,6 +966,34 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   {
     io::Table vt = villages_table(plan, terrain);
     add_assessment_columns(vt, territories.territories, zonal_stats, points, assessments);
+    if (allocated) {
+      // Assignment fields on the villages: households allocated, the main site, what is left and why.
+      vt.columns.push_back({"allocated_households", io::ColumnType::integer});
+      vt.columns.push_back({"main_site_id", io::ColumnType::text});
+      vt.columns.push_back({"unallocated_households", io::ColumnType::integer});
+      vt.columns.push_back({"unallocated_reason", io::ColumnType::text});
+      std::vector<std::int64_t> got(vt.rows.size(), 0), best(vt.rows.size(), 0), left(vt.rows.size(), 0);
+      std::vector<std::string> main_site(vt.rows.size()), reason(vt.rows.size());
+      for (const auto& as : allocated->solution.assignments) {
+        const std::size_t vi = allocated->villages[as.village].index;
+        got[vi] += as.households;
+        if (as.households > best[vi]) {
+          best[vi] = as.households;
+          main_site[vi] = allocated->sites[as.site].id;
+        }
+      }
+      for (const auto& u : allocated->solution.unallocated) {
+        const std::size_t vi = allocated->villages[u.village].index;
+        left[vi] += u.households;
+        reason[vi] = u.reason;
+      }
+      for (std::size_t i = 0; i < vt.rows.size(); ++i) {
+        vt.rows[i].push_back(got[i]);
+        vt.rows[i].push_back(main_site[i].empty() ? io::Value(std::monostate{}) : io::Value(main_site[i]));
+        vt.rows[i].push_back(left[i]);
+        vt.rows[i].push_back(reason[i].empty() ? io::Value(std::monostate{}) : io::Value(reason[i]));
+      }
+    }
     output.add_table(vt);
   }
   output.add_table(territories_table(plan, territories.territories, assessments, ctx));
@@ -906,7 +1021,32 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
                       "Why cells are excluded (bits): 1 steep, 2 hazard, 4 reserve, 8 red line, 16 water, 32 flood, "
                       "64 best farmland, 128 elevation, 256 near a moving village, 512 extra exclusion, 1024 no terrain",
                       &spans[2]);
-    output.add_table(sites_table(plan, *found, ctx));
+    io::Table st = sites_table(plan, *found, ctx);
+    if (allocated) {
+      // Load and utilisation of each site.
+      st.columns.push_back({"allocated_households", io::ColumnType::integer});
+      st.columns.push_back({"allocated_people", io::ColumnType::integer});
+      st.columns.push_back({"utilisation_pct", io::ColumnType::real});
+      std::vector<std::int64_t> hh(st.rows.size(), 0), people(st.rows.size(), 0);
+      for (const auto& as : allocated->solution.assignments) {
+        const std::size_t j = allocated->sites[as.site].index;
+        hh[j] += as.households;
+        people[j] += static_cast<std::int64_t>(
+            std::llround(static_cast<double>(as.households) * allocated->villages[as.village].people_per_household));
+      }
+      for (std::size_t j = 0; j < st.rows.size(); ++j) {
+        const auto cap = found->sites[j].capacity_households;
+        st.rows[j].push_back(hh[j]);
+        st.rows[j].push_back(people[j]);
+        st.rows[j].push_back(cap > 0 ? io::Value(100.0 * static_cast<double>(hh[j]) / static_cast<double>(cap))
+                                     : io::Value(std::monostate{}));
+      }
+    }
+    output.add_table(st);
+    if (allocated) {
+      output.add_table(allocations_table(plan, *allocated));
+      output.add_table(allocation_summary_table(*allocated));
+    }
     output.add_table(site_summary_table(*found));
     progress.end();
   }

@@ -104,8 +104,31 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
   CHECK(v.exit_code == 0);
   auto layers = testsupport::layer_names(out);
   std::sort(layers.begin(), layers.end());
-  CHECK(layers == std::vector<std::string>{"county_summary", "criteria", "run_info", "site_summary", "sites",
-                                           "township_summary", "village_territories", "villages"});
+  CHECK(layers == std::vector<std::string>{"allocation_summary", "allocations", "county_summary", "criteria", "run_info",
+                                           "site_summary", "sites", "township_summary", "village_territories",
+                                           "villages"});
+  // Allocation: every relocating household is assigned or listed as
+  // unallocated with a reason, and no site takes more than its capacity.
+  {
+    const auto vrows = testsupport::read_features(out, "villages");
+    for (const auto& village : vrows) {
+      const long long moving = std::stoll(village.at("relocating_households"));
+      const long long got = std::stoll(village.at("allocated_households"));
+      const long long left = std::stoll(village.at("unallocated_households"));
+      INFO(village.at("village_id"));
+      CHECK(got + left == moving);
+      if (left > 0) CHECK_FALSE(village.at("unallocated_reason").empty());
+    }
+    for (const auto& st : testsupport::read_features(out, "sites"))
+      CHECK(std::stoll(st.at("allocated_households")) <= std::stoll(st.at("capacity_households")));
+    long long assigned = 0;
+    for (const auto& a : testsupport::read_features(out, "allocations")) assigned += std::stoll(a.at("households"));
+    long long summary_assigned = 0;
+    for (const auto& row : testsupport::read_features(out, "allocation_summary"))
+      summary_assigned += std::stoll(row.at("assigned_households"));
+    CHECK(assigned == summary_assigned);
+    CHECK(assigned > 0);
+  }
   const auto villages = testsupport::read_features(out, "villages");
   CHECK(villages.size() == csv_rows(kSampleDir / "data/villages.csv"));
   std::size_t with_slope = 0;

@@ -83,6 +83,16 @@ struct SitesSpec {
   std::string membership = "linear";
 };
 
+// Who goes to which site ([allocation]); needs [sites].
+struct AllocationSpec {
+  std::string cost = "travel_time";  // "travel_time" over the site search's cost surface, or "distance"
+  double max_travel_min = 60;        // pairs beyond this are not allowed (travel_time)
+  double max_distance_m = 40000;     // pairs beyond this are not allowed (distance)
+  bool same_county = true;           // keep people in their own county
+  double cross_county_penalty = 60;  // added cost (minutes or metres) when crossing is allowed
+  bool keep_villages_whole = false;  // each village to one site (an integer problem)
+};
+
 enum class ExtentMode { villages, boundary, bounds };
 
 struct StudyArea {
@@ -110,6 +120,7 @@ struct Scenario {
       towns, counties, territories, townships, schools, clinics, rivers, water_bodies, exclusions, planned_sites;
   AssessmentSpec assessment;
   std::optional<SitesSpec> sites;
+  std::optional<AllocationSpec> allocation;
   std::optional<std::filesystem::path> output;  // [output] path
   std::size_t memory_mb = 512;                  // working-memory budget for raster blocks
   LayerDefaults thresholds;                     // layer defaults with scenario overrides applied

@@ -1,0 +1,74 @@
+#include "relocplan/allocation/allocate.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "relocplan/raster/distance.hpp"
+
+namespace relocplan::allocation {
+
+AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction, std::vector<Place> villages,
+                          std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  AllocationResult r;
+  r.cost_unit = spec.cost == "distance" ? "m" : "min";
+  const bool travel = spec.cost != "distance";
+  const double limit = travel ? spec.max_travel_min : spec.max_distance_m;
+  for (const auto& v : villages) r.problem.demands.push_back({v.id, v.households, v.county});
+  for (const auto& s : sites) r.problem.supplies.push_back({s.id, s.households, s.county});
+  r.problem.cost.assign(villages.size(), std::vector<double>(sites.size(), kInf));
+  // The cell of each site's point: travel time is read there.
+  std::vector<long long> site_cell(sites.size(), -1);
+  for (std::size_t j = 0; j < sites.size(); ++j)
+    if (auto rc = grid.cell_of(sites[j].x, sites[j].y))
+      site_cell[j] = static_cast<long long>(rc->first * grid.cols() + rc->second);
+  progress.begin("allocation costs");
+  // Travel time over the cost surface is symmetric (a move costs the same
+  // both ways), so Dijkstra runs from whichever side has fewer places: from
+  // each village, or from each site. Each run stops at the maximum travel time.
+  auto cell_index = [&](double x, double y) -> long long {
+    auto rc = grid.cell_of(x, y);
+    return rc ? static_cast<long long>(rc->first * grid.cols() + rc->second) : -1;
+  };
+  std::vector<long long> village_cell(villages.size());
+  for (std::size_t i = 0; i < villages.size(); ++i) village_cell[i] = cell_index(villages[i].x, villages[i].y);
+  auto from = [&](long long cell) {
+    std::vector<std::uint8_t> source(grid.cells(), 0);
+    if (cell >= 0) source[static_cast<std::size_t>(cell)] = 1;
+    return raster::cost_distance(friction, grid.rows(), grid.cols(), grid.cell_size(), source, limit, &progress);
+  };
+  auto set_cost = [&](std::size_t i, std::size_t j, double c) {
+    const bool crossing = villages[i].county != sites[j].county;
+    if (crossing && spec.same_county) return;
+    if (!(c <= limit)) return;
+    r.problem.cost[i][j] = c + (crossing ? spec.cross_county_penalty : 0.0);
+  };
+  if (!travel) {
+    for (std::size_t i = 0; i < villages.size(); ++i)
+      for (std::size_t j = 0; j < sites.size(); ++j)
+        set_cost(i, j, std::hypot(villages[i].x - sites[j].x, villages[i].y - sites[j].y));
+  } else if (sites.size() < villages.size()) {
+    for (std::size_t j = 0; j < sites.size(); ++j) {
+      const auto minutes = from(site_cell[j]);
+      for (std::size_t i = 0; i < villages.size(); ++i)
+        if (village_cell[i] >= 0) set_cost(i, j, minutes[static_cast<std::size_t>(village_cell[i])]);
+      progress.update(static_cast<double>(j + 1) / static_cast<double>(sites.size()));
+    }
+  } else {
+    for (std::size_t i = 0; i < villages.size(); ++i) {
+      const auto minutes = from(village_cell[i]);
+      for (std::size_t j = 0; j < sites.size(); ++j)
+        if (site_cell[j] >= 0) set_cost(i, j, minutes[static_cast<std::size_t>(site_cell[j])]);
+      progress.update(static_cast<double>(i + 1) / static_cast<double>(villages.size()));
+    }
+  }
+  progress.end();
+  progress.begin("allocation");
+  r.solution = spec.keep_villages_whole ? solve_whole(r.problem) : solve_split(r.problem);
+  progress.end();
+  r.villages = std::move(villages);
+  r.sites = std::move(sites);
+  return r;
+}
+
+}  // namespace relocplan::allocation
