@@ -1085,6 +1085,14 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   settings["processing"] = {{"memory_mb", s.memory_mb}, {"block_rows", plan.block_rows}};
   put("settings", settings.dump(2));
   put("working_crs", plan.working_crs.describe());
+  if (allocated) {
+    const auto& sol = allocated->solution;
+    put("allocation.mode", s.allocation->keep_villages_whole ? "whole villages" : "households may be split");
+    put("allocation.exact", sol.exact ? "yes (optimal)" : "no (heuristic)");
+    put("allocation.total_cost", fixed(sol.total_cost, 3) + " household-" + allocated->cost_unit);
+    if (sol.lower_bound) put("allocation.lower_bound", fixed(*sol.lower_bound, 3));
+    if (sol.gap) put("allocation.optimality_gap", fixed(100.0 * *sol.gap, 3) + " %");
+  }
   // Every file of every input, each hashed once even when several inputs share it.
   std::map<fs::path, std::string> hashes;
   auto checksum_files = [&](const std::string& what, const std::vector<fs::path>& files) {
