@@ -1,11 +1,21 @@
 #include "relocplan/allocation/allocate.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "relocplan/raster/distance.hpp"
 
 namespace relocplan::allocation {
+
+double urban_share_of(const Solution& solution, const std::vector<Place>& sites) {
+  double all = 0, urban = 0;
+  for (const auto& a : solution.assignments) {
+    all += static_cast<double>(a.households);
+    if (sites[a.site].urban) urban += static_cast<double>(a.households);
+  }
+  return all > 0 ? urban / all : 0.0;
+}
 
 AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction, std::vector<Place> villages,
                           std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress) {
@@ -64,7 +74,55 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
   }
   progress.end();
   progress.begin("allocation");
-  r.solution = spec.keep_villages_whole ? solve_whole(r.problem) : solve_split(r.problem);
+  auto solve = [&](const Problem& p) { return spec.keep_villages_whole ? solve_whole(p) : solve_split(p); };
+  r.solution = solve(r.problem);
+  r.urban_share = urban_share_of(r.solution, sites);
+  if (spec.urban_share && r.urban_share < *spec.urban_share) {
+    // The target as a Lagrangian incentive: a cost added to every non-urban
+    // pair, the smallest (by bisection) that reaches the target share. The
+    // reported costs stay the true ones. Households whose costs tie switch
+    // together, so the share reached can exceed the target; the plan is then
+    // the cheapest at that incentive, not necessarily the cheapest plan that
+    // meets the target exactly (that needs a side constraint on the flow).
+    double max_cost = 0;
+    for (const auto& row : r.problem.cost)
+      for (double c : row)
+        if (std::isfinite(c)) max_cost = std::max(max_cost, c);
+    auto with_incentive = [&](double lambda) {
+      Problem p = r.problem;
+      for (auto& row : p.cost)
+        for (std::size_t j = 0; j < row.size(); ++j)
+          if (std::isfinite(row[j]) && !sites[j].urban) row[j] += lambda;
+      return solve(p);
+    };
+    double lo = 0, hi = 2 * max_cost + 1;
+    Solution best = with_incentive(hi);
+    if (urban_share_of(best, sites) + 1e-12 < *spec.urban_share) {
+      r.urban_target_met = false;  // not reachable: the most urban allocation is kept
+    } else {
+      for (int it = 0; it < 30; ++it) {
+        const double mid = 0.5 * (lo + hi);
+        Solution s = with_incentive(mid);
+        if (urban_share_of(s, sites) + 1e-12 >= *spec.urban_share) {
+          hi = mid;
+          best = std::move(s);
+        } else {
+          lo = mid;
+        }
+      }
+    }
+    r.urban_incentive = hi;
+    // True costs for the chosen plan.
+    best.total_cost = 0;
+    for (auto& a : best.assignments) {
+      a.cost_per_household = r.problem.cost[a.village][a.site];
+      best.total_cost += static_cast<double>(a.households) * a.cost_per_household;
+    }
+    best.lower_bound.reset();
+    best.gap.reset();
+    r.solution = std::move(best);
+    r.urban_share = urban_share_of(r.solution, sites);
+  }
   progress.end();
   r.villages = std::move(villages);
   r.sites = std::move(sites);

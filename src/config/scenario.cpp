@@ -366,6 +366,10 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     a.cross_county_penalty = al->optional_number("cross_county_penalty").value_or(a.cross_county_penalty);
     if (a.cross_county_penalty < 0) al->fail("cross_county_penalty", "must be zero or positive");
     a.keep_villages_whole = al->optional_bool("keep_villages_whole").value_or(false);
+    a.urban_share = al->optional_number("urban_share");
+    if (a.urban_share && !(*a.urban_share >= 0 && *a.urban_share <= 1))
+      al->fail("urban_share", "must be a share between 0 and 1");
+    a.urban_max_travel_min = al->optional_number("urban_max_travel_min").value_or(a.urban_max_travel_min);
     if (!s.sites) al->fail("cost", "[allocation] needs [sites]: people are allocated to the sites it finds");
     al->finish();
     s.allocation = a;

@@ -936,12 +936,17 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
           GEOSGeomGetX_r(ctx, pt.get(), &x);
           GEOSGeomGetY_r(ctx, pt.get(), &y);
         }
-        supply.push_back({j, st.id, st.county.value_or(""), x, y, st.capacity_households, 0.0});
+        allocation::Place place{j, st.id, st.county.value_or(""), x, y, st.capacity_households, 0.0};
+        place.urban = st.travel_min && *st.travel_min <= s.allocation->urban_max_travel_min;
+        supply.push_back(place);
       }
       allocated = allocation::allocate(grid, found->friction_min_per_m, std::move(demand), std::move(supply),
                                        *s.allocation, progress);
       std::size_t unallocated = 0;
       for (const auto& u : allocated->solution.unallocated) unallocated += static_cast<std::size_t>(u.households);
+      if (s.allocation->urban_share && !allocated->urban_target_met)
+        log.warn("allocation: the urban-resettlement target of " + fixed(100.0 * *s.allocation->urban_share, 0) +
+                 " % cannot be reached; " + fixed(100.0 * allocated->urban_share, 1) + " % of households go to urban sites");
       if (unallocated > 0)
         log.warn(std::to_string(unallocated) + " relocating household(s) could not be allocated to a site (see "
                  "allocation_summary and the villages' unallocated_reason)");
@@ -1092,6 +1097,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     put("allocation.total_cost", fixed(sol.total_cost, 3) + " household-" + allocated->cost_unit);
     if (sol.lower_bound) put("allocation.lower_bound", fixed(*sol.lower_bound, 3));
     if (sol.gap) put("allocation.optimality_gap", fixed(100.0 * *sol.gap, 3) + " %");
+    put("allocation.urban_share", fixed(100.0 * allocated->urban_share, 1) + " % of allocated households at sites within " +
+                                      fixed(s.allocation->urban_max_travel_min, 0) + " min of a town");
+    if (s.allocation->urban_share)
+      put("allocation.urban_target", fixed(100.0 * *s.allocation->urban_share, 1) + " %" +
+                                         (allocated->urban_target_met ? " (reached or exceeded" : " (not reachable") +
+                                         "; incentive " + fixed(allocated->urban_incentive, 2) + " " +
+                                         allocated->cost_unit + " per household on other sites)");
   }
   // Every file of every input, each hashed once even when several inputs share it.
   std::map<fs::path, std::string> hashes;

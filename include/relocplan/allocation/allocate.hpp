@@ -20,6 +20,7 @@ struct Place {
   double x = 0, y = 0;        // working CRS (a site's point on surface)
   std::int64_t households = 0;  // demand, or capacity
   double people_per_household = 0;
+  bool urban = false;  // a site near a town (for the urban-resettlement target)
 };
 
 struct AllocationResult {
@@ -27,7 +28,15 @@ struct AllocationResult {
   Problem problem;
   Solution solution;
   std::string cost_unit;  // "min" or "m"
+  // Urban resettlement: the share reached, and the cost added to non-urban
+  // pairs to reach the target (0 when there is no target or it was met anyway).
+  double urban_share = 0;
+  double urban_incentive = 0;
+  bool urban_target_met = true;
 };
+
+// The share of allocated households that go to urban sites.
+double urban_share_of(const Solution& solution, const std::vector<Place>& sites);
 
 // `friction_min_per_m`: the site search's travel cost surface (used when the
 // cost is travel time).

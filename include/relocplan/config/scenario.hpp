@@ -91,6 +91,11 @@ struct AllocationSpec {
   bool same_county = true;           // keep people in their own county
   double cross_county_penalty = 60;  // added cost (minutes or metres) when crossing is allowed
   bool keep_villages_whole = false;  // each village to one site (an integer problem)
+  // Urban resettlement: the target share of allocated households that go to
+  // sites within urban_max_travel_min of a town (county seat, township seat
+  // or industrial park); empty = no target.
+  std::optional<double> urban_share;
+  double urban_max_travel_min = 15;
 };
 
 enum class ExtentMode { villages, boundary, bounds };
