@@ -35,6 +35,14 @@ struct JobRecord {
   double seconds = 0;
 };
 
-const char* to_string(JobStatus status);
+inline const char* to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::done: return "done";
+    case JobStatus::skipped: return "skipped";
+    case JobStatus::failed: return "failed";
+    case JobStatus::cancelled: return "cancelled";
+  }
+  return "cancelled";
+}
 
 }  // namespace relocplan::batch
