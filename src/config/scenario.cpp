@@ -376,6 +376,11 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
   }
   if (auto out = top.optional_table("output")) {
     if (auto p = out->optional_string("path")) s.output = resolve(base, *p);
+    if (auto a = out->optional_string("aliases")) {
+      if (*a != "both" && *a != "zh" && *a != "en")
+        out->fail("aliases", "must be \"both\", \"zh\" or \"en\", got \"" + *a + "\"");
+      s.output_aliases = *a;
+    }
     out->finish();
   }
   if (auto proc = top.optional_table("processing")) {

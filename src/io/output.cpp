@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -48,12 +49,37 @@ RasterStrips::RasterStrips(const fs::path& path, const raster::Grid& grid, Type 
                         "BIGTIFF=IF_SAFER", nullptr};
   CPLErrorReset();
   ds_.reset(GDALCreate(drv, path.c_str(), static_cast<int>(grid.cols()), static_cast<int>(grid.rows()), 1,
-                       type == Type::float32 ? GDT_Float32 : GDT_UInt16, const_cast<char**>(opts)));
+                       type == Type::float32  ? GDT_Float32
+                       : type == Type::uint16 ? GDT_UInt16
+                                              : GDT_Byte,
+                       const_cast<char**>(opts)));
   if (!ds_) throw core::OutputError("cannot create temporary raster '" + path.string() + "': " + core::last_gdal_error());
   auto gt = grid.geotransform();
   GDALSetGeoTransform(ds_.get(), gt.data());
   GDALSetProjection(ds_.get(), grid.crs_wkt().c_str());
   GDALSetRasterNoDataValue(GDALGetRasterBand(ds_.get(), 1), nodata);
+}
+
+void RasterStrips::set_palette(const std::vector<PaletteEntry>& palette) {
+  if (type_ != Type::byte_classes || !ds_) throw core::InternalError("a colour table needs an open class raster");
+  GDALRasterBandH band = GDALGetRasterBand(ds_.get(), 1);
+  GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
+  int top = 0;
+  for (const auto& e : palette) top = std::max(top, e.value);
+  std::vector<std::string> names(static_cast<std::size_t>(top) + 1);
+  for (const auto& e : palette) {
+    const GDALColorEntry c{static_cast<short>(e.r), static_cast<short>(e.g), static_cast<short>(e.b),
+                           static_cast<short>(e.a)};
+    GDALSetColorEntry(ct, e.value, &c);
+    names[static_cast<std::size_t>(e.value)] = e.label;
+  }
+  GDALSetRasterColorTable(band, ct);
+  GDALDestroyColorTable(ct);
+  GDALSetRasterColorInterpretation(band, GCI_PaletteIndex);
+  std::vector<const char*> list;
+  for (const auto& n : names) list.push_back(n.c_str());
+  list.push_back(nullptr);
+  GDALSetRasterCategoryNames(band, const_cast<char**>(list.data()));
 }
 
 void RasterStrips::write_rows(std::size_t row0, std::size_t nrows, const float* values) {
@@ -137,18 +163,27 @@ std::unique_ptr<RasterStrips> OutputGeoPackage::new_raster_strips(const std::str
 }
 
 
-void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
-                                  core::Progress::Span* progress) {
+void OutputGeoPackage::add_raster(RasterStrips& strips, const RasterLayerInfo& info, core::Progress::Span* progress) {
+  const std::string& table = info.table;
+  const std::string& description = info.description;
   strips.close();
   close_dataset();
   raster::DatasetPtr src(GDALOpenEx(strips.path().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!src) throw core::OutputError("cannot reopen temporary raster '" + strips.path().string() + "'");
   raster::GdalArgs args;
   args.add("-of").add("GPKG");
-  args.add("-co").add("RASTER_TABLE=" + table).add("-co").add("RASTER_IDENTIFIER=" + table);
+  args.add("-co").add("RASTER_TABLE=" + table);
+  args.add("-co").add("RASTER_IDENTIFIER=" + StyleCatalog::embedded().title_text(table, alias_language_));
   args.add("-co").add("RASTER_DESCRIPTION=" + description);
-  // Float32 coverages need TIFF tiles; integer ones (UInt16) are stored as PNG.
+  // Float32 coverages need TIFF tiles; integer ones (UInt16) and class
+  // rasters with a colour table are stored as PNG.
   args.add("-co").add(strips.type() == RasterStrips::Type::float32 ? "TILE_FORMAT=TIFF" : "TILE_FORMAT=PNG");
+  if (strips.type() != RasterStrips::Type::byte_classes) {
+    // The gridded-coverage description of the values.
+    args.add("-co").add("FIELD_NAME=" + table);
+    args.add("-co").add("QUANTITY_DEFINITION=" + description);
+    if (!info.unit.empty()) args.add("-co").add("UOM=" + info.unit);
+  }
   args.add("-co").add("BLOCKSIZE=256");
   if (file_created_) args.add("-co").add("APPEND_SUBDATASET=YES");
   GDALTranslateOptions* opts = GDALTranslateOptionsNew(args.argv(), nullptr);
@@ -162,6 +197,16 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const std::string& table
   if (!out)
     throw core::OutputError("writing raster '" + table + "' to '" + temp_path_.string() + "' failed: " +
                             core::last_gdal_error());
+  // Exact statistics, stored with the table (GDAL keeps them in
+  // gpkg_metadata), so that QGIS and gdalinfo show the value range at once.
+  GDALRasterBandH band = GDALGetRasterBand(out.get(), 1);
+  double mn = 0, mx = 0, mean = 0, sd = 0;
+  if (GDALComputeRasterStatistics(band, FALSE, &mn, &mx, &mean, &sd, nullptr, nullptr) == CE_None)
+    GDALSetRasterStatistics(band, mn, mx, mean, sd);
+  else
+    CPLErrorReset();  // an all-NoData raster has no statistics; that is not an error
+  if (!info.unit.empty()) GDALSetRasterUnitType(band, info.unit.c_str());
+  GDALSetDescription(band, description.c_str());
   out.reset();
   if (CPLGetLastErrorType() == CE_Failure)
     throw core::OutputError("writing raster '" + table + "' failed: " + core::last_gdal_error());
@@ -196,7 +241,9 @@ void OutputGeoPackage::close_dataset() {
 
 void OutputGeoPackage::add_table(const Table& t) {
   void* ds = vector_dataset();
-  std::vector<std::string> lco = {"FID=fid", "IDENTIFIER=" + t.name, "DESCRIPTION=" + t.description};
+  std::vector<std::string> lco = {"FID=fid",
+                                  "IDENTIFIER=" + StyleCatalog::embedded().title_text(t.name, alias_language_),
+                                  "DESCRIPTION=" + t.description};
   if (t.has_geometry) {
     lco.push_back("GEOMETRY_NAME=geom");
     lco.push_back("SPATIAL_INDEX=YES");
@@ -265,6 +312,23 @@ void OutputGeoPackage::add_table(const Table& t) {
   if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
     throw core::OutputError("cannot commit layer '" + t.name + "' to '" + temp_path_.string() + "': " +
                             core::last_gdal_error());
+  WrittenLayer w{t.name, t.has_geometry, {}};
+  for (const Column& c : t.columns) w.columns.push_back(c.name);
+  written_.push_back(std::move(w));
+}
+
+void OutputGeoPackage::finish_with_sqlite() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(temp_path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw core::OutputError("cannot reopen '" + temp_path_.string() + "' to store the styles: " + msg);
+  }
+  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> guard(db, &sqlite3_close);
+  // The same fixed time as GDAL's last_change (OGR_CURRENT_DATE), when set, so
+  // that runs stay reproducible.
+  const char* when = CPLGetConfigOption("OGR_CURRENT_DATE", nullptr);
+  write_styles_and_field_docs(db, written_, alias_language_, when ? when : "2000-01-01T00:00:00.000Z");
 }
 
 namespace {
@@ -293,8 +357,10 @@ void check_with_sqlite(const fs::path& path) {
 }  // namespace
 
 void OutputGeoPackage::commit() {
-  if (!file_created_) vector_dataset();
+  void* ds = vector_dataset();
+  for (const auto& [key, value] : metadata_) GDALSetMetadataItem(ds, key.c_str(), value.c_str(), nullptr);
   close_dataset();
+  finish_with_sqlite();
   check_with_sqlite(temp_path_);
   std::error_code ec;
   // The notices folder goes into place first: if that fails, no GeoPackage

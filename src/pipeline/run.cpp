@@ -722,6 +722,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   Plan plan = resolve(s, options, log);
   progress.end();
   io::OutputGeoPackage output(plan.output, options.overwrite);
+  output.set_alias_language(io::parse_alias_language(s.output_aliases).value_or(io::AliasLanguage::both));
   clock.lap("resolve");
 
   // Terrain, strip by strip.
@@ -960,11 +961,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   // The GeoPackage.
   progress.begin("writing rasters");
   core::Progress::Span thirds[3] = {{&progress, 0.0, 1.0 / 3}, {&progress, 1.0 / 3, 2.0 / 3}, {&progress, 2.0 / 3, 1.0}};
-  output.add_raster(*elev_out, "elevation", "Elevation (m) on the analysis grid", &thirds[0]);
-  output.add_raster(*slope_out, "slope", "Slope (degrees, Horn) on the analysis grid", &thirds[1]);
-  output.add_raster(*relief_out, "relief",
-                    "Local relief (m): max - min elevation within " +
-                        fixed(s.thresholds.value("terrain", "relief_radius_m"), 0) + " m",
+  output.add_raster(*elev_out, {"elevation", "Elevation (m) on the analysis grid", "m"}, &thirds[0]);
+  output.add_raster(*slope_out, {"slope", "Slope (degrees, Horn) on the analysis grid", "degree"}, &thirds[1]);
+  output.add_raster(*relief_out,
+                    {"relief",
+                     "Local relief (m): max - min elevation within " +
+                         fixed(s.thresholds.value("terrain", "relief_radius_m"), 0) + " m",
+                     "m"},
                     &thirds[2]);
   progress.end();
   progress.begin("writing villages");
@@ -1010,7 +1013,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     progress.begin("writing sites");
     auto suit = output.new_raster_strips("suitability", grid);
     suit->write_rows(0, grid.rows(), found->suitability.data());
-    auto cls = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::uint16, 0);
+    auto cls = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::byte_classes, 0);
+    // Red to green, as suitability maps are usually drawn; NoData transparent.
+    cls->set_palette({{0, 0, 0, 0, 0, ""},
+                      {1, 215, 25, 28, 255, "unsuitable 不适宜"},
+                      {2, 253, 174, 97, 255, "marginal 较不适宜"},
+                      {3, 166, 217, 106, 255, "suitable 较适宜"},
+                      {4, 26, 150, 65, 255, "most suitable 最适宜"}});
     std::vector<float> tmp(grid.cells());
     for (std::size_t k = 0; k < tmp.size(); ++k) tmp[k] = found->classes[k];
     cls->write_rows(0, grid.rows(), tmp.data());
@@ -1019,12 +1028,17 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     con->write_rows(0, grid.rows(), tmp.data());
     std::vector<float>().swap(tmp);
     core::Progress::Span spans[3] = {{&progress, 0.0, 0.4}, {&progress, 0.4, 0.7}, {&progress, 0.7, 1.0}};
-    output.add_raster(*suit, "suitability", "Resettlement-site suitability (0-1; 0 on excluded cells)", &spans[0]);
-    output.add_raster(*cls, "suitability_class",
-                      "Suitability class: 1 unsuitable, 2 marginal, 3 suitable, 4 most suitable (0 NoData)", &spans[1]);
-    output.add_raster(*con, "constraints",
-                      "Why cells are excluded (bits): 1 steep, 2 hazard, 4 reserve, 8 red line, 16 water, 32 flood, "
-                      "64 best farmland, 128 elevation, 256 near a moving village, 512 extra exclusion, 1024 no terrain",
+    output.add_raster(*suit, {"suitability", "Resettlement-site suitability (0-1; 0 on excluded cells)", "score 0-1"},
+                      &spans[0]);
+    output.add_raster(
+        *cls,
+        {"suitability_class", "Suitability class: 1 unsuitable, 2 marginal, 3 suitable, 4 most suitable (0 NoData)", ""},
+        &spans[1]);
+    output.add_raster(*con,
+                      {"constraints",
+                       "Why cells are excluded (bits): 1 steep, 2 hazard, 4 reserve, 8 red line, 16 water, 32 flood, "
+                       "64 best farmland, 128 elevation, 256 near a moving village, 512 extra exclusion, 1024 no terrain",
+                       ""},
                       &spans[2]);
     io::Table st = sites_table(plan, *found, ctx);
     if (allocated) {
@@ -1107,11 +1121,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   }
   // Every file of every input, each hashed once even when several inputs share it.
   std::map<fs::path, std::string> hashes;
+  std::vector<std::string> sources;
   auto checksum_files = [&](const std::string& what, const std::vector<fs::path>& files) {
     for (const auto& f : files) {
       auto it = hashes.find(f);
       if (it == hashes.end()) it = hashes.emplace(f, io::sha256_file(f)).first;
       put("input." + what + "." + f.filename().string() + ".sha256", it->second);
+      sources.push_back(what + ": " + f.string() + " (SHA-256 " + it->second + ")");
     }
   };
   auto raster_files = [](const fs::path& path) {
@@ -1136,6 +1152,26 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   put("total_seconds", fixed(total, 3));
   output.add_table(info);
+  // The GeoPackage's own metadata (gpkg_metadata): what, when, which scenario
+  // and which sources; run_info has the details.
+  {
+    std::string source_list;
+    for (const auto& line : sources) source_list += (source_list.empty() ? "" : "\n") + line;
+    output.set_metadata({{"TITLE", s.name.empty() ? s.file.stem().string() : s.name},
+                         {"DESCRIPTION", s.description},
+                         {"ABSTRACT",
+                          "Ex-situ relocation planning by relocplan: village assessment" +
+                              std::string(found ? ", resettlement sites" : "") +
+                              (allocated ? ", allocation of households to sites" : "") +
+                              ". Layers, fields and criteria are described in the tables criteria and run_info."},
+                         {"CREATED_UTC", started_utc},
+                         {"SOFTWARE", "relocplan " + std::string(core::relocplan_version())},
+                         {"SCENARIO_FILE", s.file.string()},
+                         {"SCENARIO_SHA256", io::sha256_file(s.file)},
+                         {"CRS", plan.working_crs.describe()},
+                         {"CELL_SIZE_M", fixed(grid.cell_size(), 3)},
+                         {"SOURCES", source_list}});
+  }
   progress.cancel().throw_if_requested();
   output.commit();
 

@@ -127,6 +127,7 @@ struct Scenario {
   std::optional<SitesSpec> sites;
   std::optional<AllocationSpec> allocation;
   std::optional<std::filesystem::path> output;  // [output] path
+  std::string output_aliases = "both";          // [output] aliases: field aliases and titles in "both", "zh", "en"
   std::size_t memory_mb = 512;                  // working-memory budget for raster blocks
   LayerDefaults thresholds;                     // layer defaults with scenario overrides applied
 };

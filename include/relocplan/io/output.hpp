@@ -13,10 +13,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "relocplan/core/progress.hpp"
+#include "relocplan/io/styles.hpp"
 #include "relocplan/raster/gdal_handles.hpp"
 #include "relocplan/raster/grid.hpp"
 
@@ -51,13 +53,32 @@ std::string point_wkb(double x, double y);
 
 // Float32 raster on the analysis grid, first written to a temporary GeoTIFF
 // row strip by row strip (bounded memory), copied into the GeoPackage at the end.
+// One colour of a class raster's colour table.
+struct PaletteEntry {
+  int value;
+  int r, g, b, a;
+  std::string label;
+};
+
+// A raster layer of the GeoPackage: table name, description and unit.
+struct RasterLayerInfo {
+  std::string table;
+  std::string description;
+  std::string unit;  // "m", "degree", ... ; empty for classes and codes
+};
+
 class RasterStrips {
  public:
   static constexpr float kNoData = -9999.0f;
-  enum class Type { float32, uint16 };
+  // float32 and uint16 become gridded coverages; byte_classes (values
+  // 0-255 with a colour table) becomes paletted PNG tiles, which QGIS opens
+  // with its colours and class names.
+  enum class Type { float32, uint16, byte_classes };
   RasterStrips(const std::filesystem::path& path, const raster::Grid& grid, Type type = Type::float32,
                double nodata = kNoData);
   Type type() const { return type_; }
+  // The colour table of a byte_classes raster (before close()).
+  void set_palette(const std::vector<PaletteEntry>& palette);
   // Rows [row0, row0 + nrows), full width; NaN becomes NoData.
   void write_rows(std::size_t row0, std::size_t nrows, const float* values);
   void close();
@@ -85,12 +106,16 @@ class OutputGeoPackage {
   std::unique_ptr<RasterStrips> new_raster_strips(const std::string& name, const raster::Grid& grid,
                                                  RasterStrips::Type type = RasterStrips::Type::float32,
                                                  double nodata = RasterStrips::kNoData);
-  // Copies a finished temporary raster into the GeoPackage as a Float32
-  // gridded coverage table.
+  // Copies a finished temporary raster into the GeoPackage (a gridded
+  // coverage, or paletted tiles for class rasters) with its statistics.
   // `progress` (optional) receives this copy's share of the current stage.
-  void add_raster(RasterStrips& strips, const std::string& table, const std::string& description,
-                  core::Progress::Span* progress);
+  void add_raster(RasterStrips& strips, const RasterLayerInfo& info, core::Progress::Span* progress);
   void add_table(const Table& table);
+  // Language of the field aliases and layer titles (default: both).
+  void set_alias_language(AliasLanguage lang) { alias_language_ = lang; }
+  // Items of the GeoPackage's metadata (gpkg_metadata, dataset scope):
+  // what the run was, when, which scenario and sources.
+  void set_metadata(std::vector<std::pair<std::string, std::string>> items) { metadata_ = std::move(items); }
   // A folder of side files (the public-notice lists) written with the
   // GeoPackage and moved into place beside it on commit, as <stem>_notices/.
   std::filesystem::path notices_dir();
@@ -104,6 +129,7 @@ class OutputGeoPackage {
  private:
   void* vector_dataset();  // opens the temporary GeoPackage for vector writing
   void close_dataset();
+  void finish_with_sqlite();  // styles and field descriptions
   void cleanup() noexcept;
 
   std::filesystem::path destination_, temp_path_, work_dir_;
@@ -111,6 +137,9 @@ class OutputGeoPackage {
   bool committed_ = false;
   bool file_created_ = false;
   raster::DatasetPtr ds_;
+  AliasLanguage alias_language_ = AliasLanguage::both;
+  std::vector<std::pair<std::string, std::string>> metadata_;
+  std::vector<WrittenLayer> written_;
 };
 
 // Checks an existing output path (and its notices folder) before a run does any work.
