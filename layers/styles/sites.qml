@@ -11,7 +11,7 @@
    <range lower="0.950000" upper="1.000000" symbol="5" label="0.95 - 1.00 最适宜" render="true"/>
   </ranges>
   <symbols>
-   <symbol type="fill" name="0" alpha="0.85" clip_to_extent="1" force_rhr="0">
+   <symbol type="fill" name="0" alpha="0.9" clip_to_extent="1" force_rhr="0">
     <layer class="SimpleFill" enabled="1" pass="0" locked="0">
      <Option type="Map">
       <Option name="color" type="QString" value="215,25,28,255"/>
@@ -22,8 +22,28 @@
       <Option name="outline_width_unit" type="QString" value="MM"/>
      </Option>
     </layer>
+    <layer class="CentroidFill" enabled="1" pass="0" locked="0">
+     <Option type="Map">
+      <Option name="point_on_surface" type="QString" value="1"/>
+      <Option name="point_on_all_parts" type="QString" value="0"/>
+     </Option>
+     <symbol type="marker" name="@0@1" alpha="1" clip_to_extent="1" force_rhr="0">
+      <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+       <Option type="Map">
+      <Option name="name" type="QString" value="square"/>
+      <Option name="color" type="QString" value="215,25,28,255"/>
+      <Option name="outline_color" type="QString" value="35,35,35,255"/>
+      <Option name="outline_style" type="QString" value="solid"/>
+      <Option name="outline_width" type="QString" value="0.3"/>
+      <Option name="outline_width_unit" type="QString" value="MM"/>
+      <Option name="size" type="QString" value="2.6"/>
+      <Option name="size_unit" type="QString" value="MM"/>
+       </Option>
+      </layer>
+     </symbol>
+    </layer>
    </symbol>
-   <symbol type="fill" name="1" alpha="0.85" clip_to_extent="1" force_rhr="0">
+   <symbol type="fill" name="1" alpha="0.9" clip_to_extent="1" force_rhr="0">
     <layer class="SimpleFill" enabled="1" pass="0" locked="0">
      <Option type="Map">
       <Option name="color" type="QString" value="253,174,97,255"/>
@@ -34,8 +54,28 @@
       <Option name="outline_width_unit" type="QString" value="MM"/>
      </Option>
     </layer>
+    <layer class="CentroidFill" enabled="1" pass="0" locked="0">
+     <Option type="Map">
+      <Option name="point_on_surface" type="QString" value="1"/>
+      <Option name="point_on_all_parts" type="QString" value="0"/>
+     </Option>
+     <symbol type="marker" name="@1@1" alpha="1" clip_to_extent="1" force_rhr="0">
+      <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+       <Option type="Map">
+      <Option name="name" type="QString" value="square"/>
+      <Option name="color" type="QString" value="253,174,97,255"/>
+      <Option name="outline_color" type="QString" value="35,35,35,255"/>
+      <Option name="outline_style" type="QString" value="solid"/>
+      <Option name="outline_width" type="QString" value="0.3"/>
+      <Option name="outline_width_unit" type="QString" value="MM"/>
+      <Option name="size" type="QString" value="2.6"/>
+      <Option name="size_unit" type="QString" value="MM"/>
+       </Option>
+      </layer>
+     </symbol>
+    </layer>
    </symbol>
-   <symbol type="fill" name="2" alpha="0.85" clip_to_extent="1" force_rhr="0">
+   <symbol type="fill" name="2" alpha="0.9" clip_to_extent="1" force_rhr="0">
     <layer class="SimpleFill" enabled="1" pass="0" locked="0">
      <Option type="Map">
       <Option name="color" type="QString" value="255,255,191,255"/>
@@ -46,8 +86,28 @@
       <Option name="outline_width_unit" type="QString" value="MM"/>
      </Option>
     </layer>
+    <layer class="CentroidFill" enabled="1" pass="0" locked="0">
+     <Option type="Map">
+      <Option name="point_on_surface" type="QString" value="1"/>
+      <Option name="point_on_all_parts" type="QString" value="0"/>
+     </Option>
+     <symbol type="marker" name="@2@1" alpha="1" clip_to_extent="1" force_rhr="0">
+      <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+       <Option type="Map">
+      <Option name="name" type="QString" value="square"/>
+      <Option name="color" type="QString" value="255,255,191,255"/>
+      <Option name="outline_color" type="QString" value="35,35,35,255"/>
+      <Option name="outline_style" type="QString" value="solid"/>
+      <Option name="outline_width" type="QString" value="0.3"/>
+      <Option name="outline_width_unit" type="QString" value="MM"/>
+      <Option name="size" type="QString" value="2.6"/>
+      <Option name="size_unit" type="QString" value="MM"/>
+       </Option>
+      </layer>
+     </symbol>
+    </layer>
    </symbol>
-   <symbol type="fill" name="3" alpha="0.85" clip_to_extent="1" force_rhr="0">
+   <symbol type="fill" name="3" alpha="0.9" clip_to_extent="1" force_rhr="0">
     <layer class="SimpleFill" enabled="1" pass="0" locked="0">
      <Option type="Map">
       <Option name="color" type="QString" value="166,217,106,255"/>
@@ -58,8 +118,28 @@
       <Option name="outline_width_unit" type="QString" value="MM"/>
      </Option>
     </layer>
+    <layer class="CentroidFill" enabled="1" pass="0" locked="0">
+     <Option type="Map">
+      <Option name="point_on_surface" type="QString" value="1"/>
+      <Option name="point_on_all_parts" type="QString" value="0"/>
+     </Option>
+     <symbol type="marker" name="@3@1" alpha="1" clip_to_extent="1" force_rhr="0">
+      <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+       <Option type="Map">
+      <Option name="name" type="QString" value="square"/>
+      <Option name="color" type="QString" value="166,217,106,255"/>
+      <Option name="outline_color" type="QString" value="35,35,35,255"/>
+      <Option name="outline_style" type="QString" value="solid"/>
+      <Option name="outline_width" type="QString" value="0.3"/>
+      <Option name="outline_width_unit" type="QString" value="MM"/>
+      <Option name="size" type="QString" value="2.6"/>
+      <Option name="size_unit" type="QString" value="MM"/>
+       </Option>
+      </layer>
+     </symbol>
+    </layer>
    </symbol>
-   <symbol type="fill" name="4" alpha="0.85" clip_to_extent="1" force_rhr="0">
+   <symbol type="fill" name="4" alpha="0.9" clip_to_extent="1" force_rhr="0">
     <layer class="SimpleFill" enabled="1" pass="0" locked="0">
      <Option type="Map">
       <Option name="color" type="QString" value="102,189,99,255"/>
@@ -70,8 +150,28 @@
       <Option name="outline_width_unit" type="QString" value="MM"/>
      </Option>
     </layer>
+    <layer class="CentroidFill" enabled="1" pass="0" locked="0">
+     <Option type="Map">
+      <Option name="point_on_surface" type="QString" value="1"/>
+      <Option name="point_on_all_parts" type="QString" value="0"/>
+     </Option>
+     <symbol type="marker" name="@4@1" alpha="1" clip_to_extent="1" force_rhr="0">
+      <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+       <Option type="Map">
+      <Option name="name" type="QString" value="square"/>
+      <Option name="color" type="QString" value="102,189,99,255"/>
+      <Option name="outline_color" type="QString" value="35,35,35,255"/>
+      <Option name="outline_style" type="QString" value="solid"/>
+      <Option name="outline_width" type="QString" value="0.3"/>
+      <Option name="outline_width_unit" type="QString" value="MM"/>
+      <Option name="size" type="QString" value="2.6"/>
+      <Option name="size_unit" type="QString" value="MM"/>
+       </Option>
+      </layer>
+     </symbol>
+    </layer>
    </symbol>
-   <symbol type="fill" name="5" alpha="0.85" clip_to_extent="1" force_rhr="0">
+   <symbol type="fill" name="5" alpha="0.9" clip_to_extent="1" force_rhr="0">
     <layer class="SimpleFill" enabled="1" pass="0" locked="0">
      <Option type="Map">
       <Option name="color" type="QString" value="26,152,80,255"/>
@@ -81,6 +181,26 @@
       <Option name="outline_width" type="QString" value="0.35"/>
       <Option name="outline_width_unit" type="QString" value="MM"/>
      </Option>
+    </layer>
+    <layer class="CentroidFill" enabled="1" pass="0" locked="0">
+     <Option type="Map">
+      <Option name="point_on_surface" type="QString" value="1"/>
+      <Option name="point_on_all_parts" type="QString" value="0"/>
+     </Option>
+     <symbol type="marker" name="@5@1" alpha="1" clip_to_extent="1" force_rhr="0">
+      <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+       <Option type="Map">
+      <Option name="name" type="QString" value="square"/>
+      <Option name="color" type="QString" value="26,152,80,255"/>
+      <Option name="outline_color" type="QString" value="35,35,35,255"/>
+      <Option name="outline_style" type="QString" value="solid"/>
+      <Option name="outline_width" type="QString" value="0.3"/>
+      <Option name="outline_width_unit" type="QString" value="MM"/>
+      <Option name="size" type="QString" value="2.6"/>
+      <Option name="size_unit" type="QString" value="MM"/>
+       </Option>
+      </layer>
+     </symbol>
     </layer>
    </symbol>
   </symbols>

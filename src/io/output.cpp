@@ -197,16 +197,10 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const RasterLayerInfo& i
   if (!out)
     throw core::OutputError("writing raster '" + table + "' to '" + temp_path_.string() + "' failed: " +
                             core::last_gdal_error());
-  // Exact statistics, stored with the table (GDAL keeps them in
-  // gpkg_metadata), so that QGIS and gdalinfo show the value range at once.
-  GDALRasterBandH band = GDALGetRasterBand(out.get(), 1);
-  double mn = 0, mx = 0, mean = 0, sd = 0;
-  if (GDALComputeRasterStatistics(band, FALSE, &mn, &mx, &mean, &sd, nullptr, nullptr) == CE_None)
-    GDALSetRasterStatistics(band, mn, mx, mean, sd);
-  else
-    CPLErrorReset();  // an all-NoData raster has no statistics; that is not an error
-  if (!info.unit.empty()) GDALSetRasterUnitType(band, info.unit.c_str());
-  GDALSetDescription(band, description.c_str());
+  // Statistics: GDAL records the value range of every tile of a gridded
+  // coverage (gpkg_2d_gridded_tile_ancillary) and reports the layer's range
+  // from it; band metadata set here would be stored for the whole GeoPackage
+  // rather than for this table, so none is set.
   out.reset();
   if (CPLGetLastErrorType() == CE_Failure)
     throw core::OutputError("writing raster '" + table + "' failed: " + core::last_gdal_error());

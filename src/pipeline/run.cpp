@@ -1014,10 +1014,11 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     auto suit = output.new_raster_strips("suitability", grid);
     suit->write_rows(0, grid.rows(), found->suitability.data());
     auto cls = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::byte_classes, 0);
-    // Red to green, as suitability maps are usually drawn; NoData transparent.
+    // Neutral grey for unsuitable land, then yellow to green, so that the
+    // suitable land stands out; NoData transparent.
     cls->set_palette({{0, 0, 0, 0, 0, ""},
-                      {1, 215, 25, 28, 255, "unsuitable 不适宜"},
-                      {2, 253, 174, 97, 255, "marginal 较不适宜"},
+                      {1, 225, 225, 225, 255, "unsuitable 不适宜"},
+                      {2, 254, 224, 139, 255, "marginal 较不适宜"},
                       {3, 166, 217, 106, 255, "suitable 较适宜"},
                       {4, 26, 150, 65, 255, "most suitable 最适宜"}});
     std::vector<float> tmp(grid.cells());
