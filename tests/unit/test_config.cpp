@@ -154,3 +154,12 @@ TEST_CASE("assessment weights from an AHP matrix, with its consistency ratio", "
   CHECK(forced.assessment.ahp_cr > 0.1);
   CHECK_THAT(forced.assessment.weights_from, Catch::Contains("forced"));
 }
+
+TEST_CASE("the output's alias language is checked", "[config]") {
+  std::string t = kMinimal;
+  t += "\n[output]\naliases = \"zh\"\n";
+  CHECK(config::parse_scenario(t, "/work/s/scenario.toml").output_aliases == "zh");
+  std::string bad = kMinimal;
+  bad += "\n[output]\naliases = \"fr\"\n";
+  CHECK_THAT(error_of(bad), Catch::Contains("output.aliases") && Catch::Contains("\"fr\""));
+}
