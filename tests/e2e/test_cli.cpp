@@ -104,7 +104,7 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
   CHECK(v.exit_code == 0);
   auto layers = testsupport::layer_names(out);
   std::sort(layers.begin(), layers.end());
-  CHECK(layers == std::vector<std::string>{"allocation_summary", "allocations", "county_summary", "criteria", "run_info",
+  CHECK(layers == std::vector<std::string>{"allocation_summary", "allocations", "county_summary", "criteria", "layer_styles", "run_info",
                                            "site_summary", "sites", "township_summary", "village_territories",
                                            "villages"});
   // Allocation: every relocating household is assigned or listed as
