@@ -30,10 +30,13 @@ fs::path resolve(const fs::path& base, const std::string& p) {
 
 int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
 
+// Strings in double quotes (as people write them), everything else as toml++ writes it.
+constexpr toml::format_flags kFormat = toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings;
+
 // A node as TOML value text: 20, 0.5, "sigmoid", [1, 2], { a = 1 }.
 std::string toml_text(const toml::node& n) {
   std::ostringstream os;
-  os << toml::toml_formatter{n};
+  os << toml::toml_formatter{n, kFormat};
   return os.str();
 }
 
@@ -498,7 +501,7 @@ BatchPlan expand_batch(const BatchSpec& spec) {
         text << "# Job '" << id << "' of batch '" << spec.name << "' (" << spec.file.string() << ").\n"
              << "# Written by relocplan batch from the base scenario " << spec.base.string() << "\n"
              << "# with the variant's settings; paths are absolute. Run it alone with: relocplan run <this file>\n\n"
-             << toml::toml_formatter{jt} << "\n";
+             << toml::toml_formatter{jt, kFormat} << "\n";
         JobSpec job;
         job.scenario_text = text.str();
         config::Scenario parsed;
