@@ -94,7 +94,17 @@ std::optional<fs::path> input_path(const config::Scenario& s, const std::string&
   return std::nullopt;
 }
 
-bool pid_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+// A process that exists and is not a zombie (a killed job whose parent died
+// may wait as a zombie until init reaps it; its files are stale all the same).
+bool pid_alive(pid_t pid) {
+  if (!(::kill(pid, 0) == 0 || errno == EPERM)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  const std::size_t paren = text.rfind(')');
+  if (paren != std::string::npos && paren + 2 < text.size()) return text[paren + 2] != 'Z' && text[paren + 2] != 'X';
+  return true;
+}
 
 // Writes `text` to `path` unless it already holds exactly that (so an
 // unchanged scenario file keeps its time stamp); atomically via a rename.
