@@ -335,3 +335,38 @@ TEST_CASE("a batch killed with SIGKILL resumes without redoing finished jobs", "
   CHECK(again.exit_code == 0);
   CHECK_THAT(again.err, Catch::Contains("5 skipped"));
 }
+
+TEST_CASE("a scenario clipped to one county: validate shows it; a wrong field or value names them", "[batch][clip]") {
+  std::string text = testsupport::read_text(light_scenario("clip", false));
+  const auto f = text.find("from = \"villages\"");
+  REQUIRE(f != std::string::npos);
+  text.replace(f, std::string("from = \"villages\"").size(),
+               "from = \"boundary\"\nboundary = \"data/layers.gpkg\"\nboundary_layer = \"counties\"\n"
+               "boundary_field = \"county_name\"\nboundary_value = \"岩溪县\"\nclip = true");
+  const fs::path ok = kSampleDir / "batch-clip.toml";
+  testsupport::write_text(ok, text);
+  const auto r = run_command({kExe, "validate", ok.string()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("where county_name = \"岩溪县\", 1 feature(s)") && Catch::Contains("outside left out"));
+
+  auto edited = [&](const std::string& from, const std::string& to) {
+    std::string t = text;
+    const auto p = t.find(from);
+    REQUIRE(p != std::string::npos);
+    t.replace(p, from.size(), to);
+    const fs::path path = kSampleDir / "batch-clip-bad.toml";
+    testsupport::write_text(path, t);
+    return run_command({kExe, "validate", path.string()});
+  };
+  const auto field = edited("boundary_field = \"county_name\"", "boundary_field = \"nme\"");
+  CHECK(field.exit_code == 2);
+  CHECK_THAT(field.err, Catch::Contains("study_area.boundary_field") && Catch::Contains("'nme'") &&
+                            Catch::Contains("layers.gpkg") && Catch::Contains("county_name"));
+  const auto value = edited("boundary_value = \"岩溪县\"", "boundary_value = \"x'; DROP TABLE counties; --\"");
+  CHECK(value.exit_code == 2);
+  CHECK_THAT(value.err, Catch::Contains("study_area.boundary_value") && Catch::Contains("DROP TABLE") &&
+                            Catch::Contains("黔山县"));
+  const auto clip_alone = edited("boundary = \"data/layers.gpkg\"\n", "");
+  CHECK(clip_alone.exit_code == 2);
+  CHECK_THAT(clip_alone.err, Catch::Contains("study_area"));
+}
