@@ -179,7 +179,9 @@ class Display {
     const std::size_t total = jobs.size();
     double partial = 0;
     for (const auto& r : running) partial += 0.5 * r.fraction;  // a stage's share of its job is unknown
-    const double fraction = total ? (static_cast<double>(finished) + partial) / static_cast<double>(total) : 1.0;
+    // Never moves backwards, though a job's next stage starts again at 0 %.
+    shown_ = std::max(shown_, total ? (static_cast<double>(finished) + partial) / static_cast<double>(total) : 1.0);
+    const double fraction = shown_;
     constexpr int width = 30;
     const int filled = std::clamp(static_cast<int>(fraction * width), 0, width);
     std::ostringstream os;
@@ -211,6 +213,7 @@ class Display {
   std::ofstream file_;
   std::string text_;
   std::size_t lines_ = 0;
+  double shown_ = 0;
   Clock::time_point last_draw_{};
 };
 
