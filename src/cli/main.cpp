@@ -2,13 +2,20 @@
 // sets up logging, progress and cancellation, and maps errors to exit codes.
 
 #include <gdal.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iomanip>
 #include <iostream>
+#include <memory>
+#include <streambuf>
 
+#include "relocplan/batch/batch_file.hpp"
+#include "relocplan/batch/runner.hpp"
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/log.hpp"
@@ -39,6 +46,62 @@ const char* kExitCodes =
     "  5    internal error\n"
     "  130  cancelled (Ctrl-C); no output is left behind\n";
 
+const char* kBatchExitCodes =
+    "Exit codes:\n"
+    "  0    every job is done, or was skipped by --resume as complete and up to date\n"
+    "  2    usage error, or an invalid batch file or job scenario (unknown key, wrong type, empty list,\n"
+    "       a variant that sets a key the scenario does not know, a split value that names no feature)\n"
+    "  3    input data error while preparing the batch (the split layer cannot be read)\n"
+    "  4    output error: job outputs exist without --resume or --overwrite, or cannot be written\n"
+    "  5    internal error\n"
+    "  6    one or more jobs failed; the others ran to the end (see the batch log and logs/<job id>.log)\n"
+    "  130  cancelled (Ctrl-C); running jobs are stopped and leave no output behind\n";
+
+const char* kBatchHelp =
+    "Runs many scenarios: a base scenario, its named variants and a grid of settings, optionally one job\n"
+    "per county (split) and Monte-Carlo perturbations of the weights (sensitivity). Each job runs as its\n"
+    "own `relocplan run` process and writes its own GeoPackage.\n\n"
+    "Batch file (TOML; relative paths resolve against the batch file's folder):\n"
+    "  [batch]        name, base (the base scenario), output_dir, memory_mb (budget of the jobs running at\n"
+    "                 once; default half the RAM), include_base (default true)\n"
+    "  [variants.X]   \"dotted.scenario.key\" = value ...   a named variant of the base scenario\n"
+    "  [grid]         \"dotted.scenario.key\" = [v1, v2] ... every combination is a variant\n"
+    "  [split]        path, layer, field, margin_m (5000), values (optional): one job per polygon\n"
+    "  [sensitivity]  runs, spread (0.2), seed (42), of (\"base\", a list of variants, or \"all\")\n\n"
+    "Output folder: jobs/<job id>.gpkg, scenarios/<job id>.toml (each runs alone with `relocplan run`),\n"
+    "logs/<job id>.log, batch.log, and the comparison <name>_summary.gpkg.\n";
+
+// An output stream on a file descriptor (for --progress-fd).
+class FdStreamBuf : public std::streambuf {
+ public:
+  explicit FdStreamBuf(int fd) : fd_(fd) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (c == traits_type::eof()) return traits_type::not_eof(c);
+    const char ch = static_cast<char>(c);
+    return write_all(&ch, 1) ? c : traits_type::eof();
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    return write_all(s, static_cast<std::size_t>(n)) ? n : 0;
+  }
+
+ private:
+  bool write_all(const char* s, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, s, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      s += w;
+      n -= static_cast<std::size_t>(w);
+    }
+    return true;
+  }
+  int fd_;
+};
+
 void print_versions() {
   for (const auto& v : relocplan::core::library_versions()) std::cout << v.name << " " << v.version << "\n";
 }
@@ -58,7 +121,7 @@ int main(int argc, char** argv) {
       "relocplan: plans ex-situ poverty-alleviation relocation. It overlays villages with terrain and other\n"
       "layers, explains which villages are relocation candidates and why, and writes one GeoPackage that\n"
       "opens in QGIS."};
-  app.footer(kExitCodes);
+  app.footer(std::string(kExitCodes) + "  6    relocplan batch: one or more jobs failed (the others ran to the end)\n");
   app.require_subcommand(0, 1);
   bool show_version = false;
   app.add_flag("--version", show_version, "Print the versions of relocplan, GDAL, PROJ, GEOS and SQLite");
@@ -72,6 +135,14 @@ int main(int argc, char** argv) {
   run->add_flag("--overwrite", overwrite, "Replace the output if it exists");
   run->add_flag("-q,--quiet", quiet, "No progress bar and no information messages (warnings still show)");
   run->add_flag("-v,--verbose", verbose, "More detail");
+  std::string progress_mode = "bar";
+  int progress_fd = 2;
+  run->add_option("--progress", progress_mode,
+                  "bar: a progress bar when stderr is a terminal (default); json: one JSON object per line, "
+                  "{\"stage\": ..., \"fraction\": ...}, for other programs (also with -q)")
+      ->check(CLI::IsMember({"bar", "json"}));
+  run->add_option("--progress-fd", progress_fd, "File descriptor for --progress=json (default 2, stderr)")
+      ->check(CLI::Range(1, 1023));
   run->footer(kExitCodes);
 
   std::string validate_path;
@@ -79,6 +150,26 @@ int main(int argc, char** argv) {
       app.add_subcommand("validate", "Check a scenario and print the plan (inputs, CRSs, grid, fields); writes nothing");
   validate->add_option("scenario", validate_path, "Scenario file (TOML)")->required()->check(CLI::ExistingFile);
   validate->footer(kExitCodes);
+
+  std::string batch_path;
+  int batch_jobs = 0;
+  bool batch_resume = false, batch_quiet = false, batch_overwrite = false;
+  std::string batch_progress = "auto";
+  CLI::App* batch = app.add_subcommand("batch", "Run a batch of scenarios (variants x counties x samples)");
+  batch->description(std::string("Run a batch of scenarios (variants x counties x samples)\n\n") + kBatchHelp);
+  batch->add_option("batch", batch_path, "Batch file (TOML)")->required()->check(CLI::ExistingFile);
+  batch->add_option("-j,--jobs", batch_jobs, "Jobs at once (default: the number of cores), within memory_mb")
+      ->check(CLI::Range(1, 256));
+  batch->add_flag("--resume", batch_resume,
+                  "Skip jobs whose GeoPackage is complete and whose scenario and input checksums are unchanged; "
+                  "run the others");
+  batch->add_flag("--overwrite", batch_overwrite, "Run every job again, replacing existing job outputs");
+  batch->add_flag("-q,--quiet", batch_quiet, "Only failures, warnings and the final line");
+  batch->add_option("--progress", batch_progress,
+                    "auto: a bar and job lines on a terminal, else log lines; json: one JSON object per line on "
+                    "stdout (batch_start, job_start, progress, job_end, batch_end)")
+      ->check(CLI::IsMember({"auto", "json"}));
+  batch->footer(kBatchExitCodes);
 
   try {
     app.parse(argc, argv);
@@ -90,7 +181,7 @@ int main(int argc, char** argv) {
     print_versions();
     return 0;
   }
-  if (!run->parsed() && !validate->parsed()) {
+  if (!run->parsed() && !validate->parsed() && !batch->parsed()) {
     std::cout << app.help();
     return static_cast<int>(ExitCode::usage);
   }
@@ -106,10 +197,45 @@ int main(int argc, char** argv) {
       std::cout << "valid: nothing was written\n";
       return 0;
     }
+    if (batch->parsed()) {
+      using relocplan::batch::BatchDisplay;
+      const auto spec = relocplan::batch::load_batch(batch_path);
+      const auto plan = relocplan::batch::expand_batch(spec);
+      relocplan::batch::BatchOptions options;
+      options.jobs = batch_jobs;
+      options.resume = batch_resume;
+      options.overwrite = batch_overwrite;
+      options.display = batch_progress == "json" ? BatchDisplay::json
+                        : batch_quiet            ? BatchDisplay::quiet
+                        : ::isatty(STDERR_FILENO) ? BatchDisplay::terminal
+                                                  : BatchDisplay::log;
+      if (batch_quiet && batch_progress == "json") options.display = BatchDisplay::json;
+      const auto result = relocplan::batch::run_batch(plan, options, g_cancel);
+      if (!batch_quiet && batch_progress != "json")
+        std::cerr << "batch log: " << (result.output_dir / "batch.log").string() << "\n"
+                  << "job outputs: " << (result.output_dir / "jobs").string() << "\n"
+                  << "summary of the jobs: " << result.summary.string() << "\n";
+      return result.exit_code;
+    }
     relocplan::core::Log log(quiet     ? relocplan::core::Verbosity::quiet
                              : verbose ? relocplan::core::Verbosity::verbose
                                        : relocplan::core::Verbosity::normal);
-    relocplan::core::Progress progress(!quiet && ::isatty(STDERR_FILENO), g_cancel);
+    std::unique_ptr<FdStreamBuf> progress_buf;
+    std::unique_ptr<std::ostream> progress_stream;
+    std::ostream* progress_sink = &std::cerr;
+    if (progress_mode == "json" && progress_fd != 2) {
+      if (::fcntl(progress_fd, F_GETFD) < 0) {
+        std::cerr << "relocplan: error: --progress-fd " << progress_fd << ": not an open file descriptor\n";
+        return static_cast<int>(ExitCode::usage);
+      }
+      progress_buf = std::make_unique<FdStreamBuf>(progress_fd);
+      progress_stream = std::make_unique<std::ostream>(progress_buf.get());
+      progress_sink = progress_stream.get();
+    }
+    relocplan::core::Progress progress(progress_mode == "json"                  ? relocplan::core::ProgressStyle::json
+                                       : !quiet && ::isatty(STDERR_FILENO) ? relocplan::core::ProgressStyle::bar
+                                                                          : relocplan::core::ProgressStyle::none,
+                                       g_cancel, progress_sink);
     log.set_before_message([&progress] { progress.clear_line(); });
     const auto scenario = relocplan::config::load_scenario(scenario_path);
     relocplan::pipeline::RunOptions options;

@@ -218,6 +218,18 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     if (!(s.study_area.margin_m >= 0)) sa->fail("margin_m", "must be zero or positive");
     if (auto b = sa->optional_string("boundary")) s.study_area.boundary_path = resolve(base, *b);
     s.study_area.boundary_layer = sa->optional_string("boundary_layer");
+    s.study_area.boundary_field = sa->optional_string("boundary_field");
+    s.study_area.boundary_value = sa->optional_string("boundary_value");
+    s.study_area.clip = sa->optional_bool("clip").value_or(false);
+    if (s.study_area.boundary_field.has_value() != s.study_area.boundary_value.has_value())
+      sa->fail(s.study_area.boundary_field ? "boundary_field" : "boundary_value",
+               "boundary_field and boundary_value go together (the field and the value that select the feature)");
+    if (s.study_area.boundary_field && s.study_area.boundary_field->empty())
+      sa->fail("boundary_field", "must not be empty");
+    if (s.study_area.boundary_field && !s.study_area.boundary_path)
+      sa->fail("boundary_field", "needs study_area.boundary (the polygon layer that holds the field)");
+    if (s.study_area.clip && !s.study_area.boundary_path)
+      sa->fail("clip", "needs study_area.boundary (the polygon layer to clip the villages and sites to)");
     auto bounds = sa->optional_number_array("bounds");
     if (s.study_area.mode == ExtentMode::boundary && !s.study_area.boundary_path)
       sa->fail("from", "\"boundary\" needs study_area.boundary (a polygon layer)");

@@ -1,9 +1,11 @@
 #include "relocplan/core/progress.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "relocplan/core/error.hpp"
@@ -15,10 +17,17 @@ void CancelFlag::throw_if_requested() const {
 }
 
 Progress::Progress(bool enabled, const CancelFlag& cancel, std::ostream* sink)
-    : enabled_(enabled), cancel_(cancel), sink_(sink ? sink : &std::cerr) {}
+    : Progress(enabled ? ProgressStyle::bar : ProgressStyle::none, cancel, sink) {}
+
+Progress::Progress(ProgressStyle style, const CancelFlag& cancel, std::ostream* sink, std::string job)
+    : style_(style),
+      enabled_(style != ProgressStyle::none),
+      job_(std::move(job)),
+      cancel_(cancel),
+      sink_(sink ? sink : &std::cerr) {}
 
 Progress::~Progress() {
-  if (active_ && enabled_) *sink_ << '\n' << std::flush;
+  if (active_ && style_ == ProgressStyle::bar) *sink_ << '\n' << std::flush;
 }
 
 void Progress::begin(const std::string& stage) {
@@ -38,8 +47,17 @@ void Progress::update(double fraction) {
 void Progress::end() {
   if (!active_) return;
   draw(1.0, true);
-  if (enabled_) *sink_ << '\n' << std::flush;
+  if (style_ == ProgressStyle::bar) *sink_ << '\n' << std::flush;
   active_ = false;
+}
+
+void Progress::emit_json(double fraction) {
+  nlohmann::ordered_json j;
+  if (!job_.empty()) j["job"] = job_;
+  j["stage"] = stage_;
+  // Three decimals: enough for a bar, and stable text for the same fraction.
+  j["fraction"] = std::round(fraction * 1000.0) / 1000.0;
+  *sink_ << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n' << std::flush;
 }
 
 void Progress::draw(double fraction, bool force) {
@@ -47,6 +65,15 @@ void Progress::draw(double fraction, bool force) {
   fraction = std::clamp(fraction, 0.0, 1.0);
   const int permille = static_cast<int>(fraction * 1000.0);
   const auto now = std::chrono::steady_clock::now();
+  if (style_ == ProgressStyle::json) {
+    // At most one line per percent and five per second, besides a stage's start and end.
+    const int percent = permille / 10;
+    if (!force && (percent == last_permille_ / 10 || now - last_draw_ < std::chrono::milliseconds(200))) return;
+    last_permille_ = permille;
+    last_draw_ = now;
+    emit_json(fraction);
+    return;
+  }
   if (!force && (permille == last_permille_ || now - last_draw_ < std::chrono::milliseconds(100))) return;
   last_permille_ = permille;
   last_draw_ = now;
@@ -61,7 +88,7 @@ void Progress::draw(double fraction, bool force) {
 }
 
 void Progress::clear_line() {
-  if (!enabled_ || !active_) return;
+  if (style_ != ProgressStyle::bar || !active_) return;
   *sink_ << '\r' << std::string(72, ' ') << '\r' << std::flush;
   last_permille_ = -1;
   last_draw_ = {};

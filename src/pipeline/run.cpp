@@ -126,6 +126,26 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
     log.detail("villages: reprojected from " + plan.villages.source_crs.describe() + " to " +
                plan.working_crs.describe());
 
+  // The boundary: the selected feature(s), and with clip = true only the
+  // villages inside them take part in the run.
+  if (s.study_area.boundary_path && (s.study_area.mode == config::ExtentMode::boundary || s.study_area.clip)) {
+    plan.boundary = vector::select_boundary(s.study_area, plan.working_crs, plan.geos->get());
+    if (s.study_area.clip) {
+      auto& vs = plan.villages.villages;
+      const std::size_t before = vs.size();
+      GEOSContextHandle_t gctx = plan.geos->get();
+      vs.erase(std::remove_if(vs.begin(), vs.end(),
+                              [&](const vector::Village& v) { return !plan.boundary->covers(gctx, v.x, v.y); }),
+               vs.end());
+      plan.villages_outside_boundary = before - vs.size();
+      if (vs.empty())
+        throw core::InputError("study_area.clip: none of the " + std::to_string(before) + " villages of '" +
+                               plan.villages.path.string() + "' lies inside " + plan.boundary->describe());
+      log.info("study area: " + std::to_string(vs.size()) + " villages inside " + plan.boundary->describe() + ", " +
+               std::to_string(plan.villages_outside_boundary) + " outside left out (clip)");
+    }
+  }
+
   // Study area and grid.
   raster::Extent extent;
   switch (s.study_area.mode) {
@@ -137,7 +157,11 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
       break;
     }
     case config::ExtentMode::boundary:
-      extent = vector::boundary_extent(*s.study_area.boundary_path, s.study_area.boundary_layer, plan.working_crs)
+      // A selected feature: its envelope; the whole layer: the envelope of its
+      // densified edges (as before the selection existed).
+      extent = (s.study_area.boundary_field
+                    ? plan.boundary->extent
+                    : vector::boundary_extent(*s.study_area.boundary_path, s.study_area.boundary_layer, plan.working_crs))
                    .expanded(s.study_area.margin_m);
       break;
     case config::ExtentMode::bounds:
@@ -235,6 +259,12 @@ void print_plan(const Plan& p, std::ostream& out) {
   out << "             study area from " << mode;
   if (s.study_area.mode != config::ExtentMode::bounds) out << " (" << fixed(s.study_area.margin_m, 0) << " m)";
   out << "\n";
+  if (p.boundary) {
+    out << "boundary     " << p.boundary->describe() << ", " << p.boundary->features << " feature(s)\n";
+    if (s.study_area.clip)
+      out << "             clip: " << p.villages.villages.size() << " villages inside, " << p.villages_outside_boundary
+          << " outside left out; sites whose centroid is outside are dropped\n";
+  }
   const auto& d = p.dem->info();
   out << "DEM          " << d.path.string() << "\n";
   out << "             " << d.width << " x " << d.height << " " << d.data_type << ", " << d.crs_name << ", cells about "
@@ -896,6 +926,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   // Resettlement sites.
   std::optional<sites::SiteSearchResult> found;
   std::optional<allocation::AllocationResult> allocated;
+  std::size_t sites_outside_boundary = 0;
   if (s.sites) {
     sites::GridInputs gi{&full_slope, &full_elev, plan.landcover ? &full_landcover : nullptr};
     sites::SiteLayers sl;
@@ -919,6 +950,21 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
       if (assessments[i].cls == "relocate_whole" || assessments[i].cls == "relocate_registered")
         moving.emplace_back(plan.villages.villages[i].x, plan.villages.villages[i].y);
     found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress);
+    if (s.study_area.clip && plan.boundary) {
+      // Sites whose centroid lies outside the selected boundary belong to the
+      // neighbouring area's run.
+      const std::size_t before = found->sites.size();
+      std::erase_if(found->sites, [&](const sites::Site& st) {
+        vector::GeomPtr c = vector::wrap(ctx, GEOSGetCentroid_r(ctx, st.geometry.get()));
+        double x = 0, y = 0;
+        if (!c || !GEOSGeomGetX_r(ctx, c.get(), &x) || !GEOSGeomGetY_r(ctx, c.get(), &y)) return true;
+        return !plan.boundary->covers(ctx, x, y);
+      });
+      sites_outside_boundary = before - found->sites.size();
+      if (sites_outside_boundary > 0)
+        log.info("sites: " + std::to_string(sites_outside_boundary) + " site(s) with their centroid outside " +
+                 plan.boundary->describe() + " left out (clip)");
+    }
     clock.lap("sites");
     if (s.allocation) {
       std::vector<allocation::Place> demand, supply;
@@ -1102,6 +1148,31 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
           fixed(t.value, 3) + " " + t.unit + (t.overridden ? " (set by the scenario)" : " (default)") + "; source: " +
               t.source);
     }
+  {
+    const char* from = s.study_area.mode == config::ExtentMode::villages   ? "villages"
+                       : s.study_area.mode == config::ExtentMode::boundary ? "boundary"
+                                                                            : "bounds";
+    nlohmann::ordered_json sa = {{"from", from}, {"margin_m", s.study_area.margin_m}, {"clip", s.study_area.clip}};
+    if (plan.boundary) {
+      sa["boundary"] = plan.boundary->path.string();
+      sa["boundary_layer"] = plan.boundary->layer_name;
+      if (s.study_area.boundary_field) {
+        sa["boundary_field"] = *s.study_area.boundary_field;
+        sa["boundary_value"] = *s.study_area.boundary_value;
+      }
+      sa["boundary_features"] = plan.boundary->features;
+    }
+    if (s.study_area.clip) {
+      sa["villages_outside_left_out"] = plan.villages_outside_boundary;
+      sa["sites_outside_left_out"] = sites_outside_boundary;
+    }
+    settings["study_area"] = sa;
+    put("study_area", std::string(from) + (plan.boundary ? " " + plan.boundary->describe() : std::string()) +
+                          (s.study_area.clip ? "; clip: " + std::to_string(plan.villages_outside_boundary) +
+                                                   " villages and " + std::to_string(sites_outside_boundary) +
+                                                   " sites outside left out"
+                                             : std::string()));
+  }
   settings["processing"] = {{"memory_mb", s.memory_mb}, {"block_rows", plan.block_rows}};
   put("settings", settings.dump(2));
   put("working_crs", plan.working_crs.describe());
@@ -1147,11 +1218,14 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   if (s.landcover) checksum_files("landcover", raster_files(s.landcover->path));
   if (s.fragility) checksum_files("fragility", raster_files(s.fragility->path));
   for (const auto& [name, f] : plan.thematic) checksum_files(name, f.files);
+  if (plan.boundary) checksum_files("boundary", plan.boundary->files);
   for (std::size_t i = 0; i < log.warnings().size(); ++i) put("warning." + std::to_string(i + 1), log.warnings()[i]);
   clock.lap("checksums");
   for (const auto& [name, sec] : clock.stages) put("stage_seconds." + name, fixed(sec, 3));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   put("total_seconds", fixed(total, 3));
+  // Written last: a run_info with finished_utc belongs to a complete run.
+  put("finished_utc", utc_now_iso());
   output.add_table(info);
   // The GeoPackage's own metadata (gpkg_metadata): what, when, which scenario
   // and which sources; run_info has the details.
@@ -1179,6 +1253,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   RunSummary sum;
   sum.output = plan.output;
   sum.villages = plan.villages.villages.size();
+  sum.villages_outside_boundary = plan.villages_outside_boundary;
+  sum.sites_outside_boundary = sites_outside_boundary;
   sum.villages_without_terrain = outside.size() + nodata.size();
   sum.grid_rows = grid.rows();
   sum.grid_cols = grid.cols();

@@ -4,10 +4,12 @@
 #include <gdal.h>
 #include <ogr_api.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "relocplan/core/error.hpp"
 #include "relocplan/raster/gdal_handles.hpp"
+#include "relocplan/vector/thematic.hpp"
 
 namespace relocplan::vector {
 
@@ -70,6 +72,91 @@ raster::Extent boundary_extent(const std::filesystem::path& path, const std::opt
     CSLDestroy(files);
   }
   return e;
+}
+
+bool BoundarySelection::covers(GEOSContextHandle_t ctx, double x, double y) const {
+  if (!prepared) return false;
+  GeomPtr pt = wrap(ctx, GEOSGeom_createPointFromXY_r(ctx, x, y));
+  if (!pt) throw core::InternalError("GEOS cannot create a point");
+  const char r = GEOSPreparedIntersects_r(ctx, prepared.get(), pt.get());
+  if (r == 2) throw core::InternalError("GEOS point-in-polygon test failed");
+  return r == 1;
+}
+
+std::string BoundarySelection::describe() const {
+  std::string s = "layer '" + layer_name + "' of '" + path.string() + "'";
+  if (field && value) s += " where " + *field + " = \"" + *value + "\"";
+  return s;
+}
+
+BoundarySelection select_boundary(const config::StudyArea& area, const Crs& target, GEOSContextHandle_t ctx) {
+  if (!area.boundary_path) throw core::InternalError("select_boundary without study_area.boundary");
+  config::VectorInput in;
+  in.key = "study_area";
+  in.path = *area.boundary_path;
+  in.layer = area.boundary_layer;
+  if (area.boundary_field) in.fields["boundary_field"] = *area.boundary_field;
+  Features f;
+  try {
+    f = read_thematic(in, target, ctx);
+  } catch (const core::ScenarioError& e) {
+    // read_thematic names the field by its role; name the scenario key instead.
+    std::string m = e.what();
+    const std::pair<std::string, std::string> keys[] = {{"study_area.fields.boundary_field", "study_area.boundary_field"},
+                                                         {"study_area.layer", "study_area.boundary_layer"},
+                                                         {"study_area.path", "study_area.boundary"}};
+    for (const auto& [from, to] : keys)
+      for (std::size_t p = m.find(from); p != std::string::npos; p = m.find(from, p + to.size()))
+        m.replace(p, from.size(), to);
+    throw core::ScenarioError(m);
+  }
+  BoundarySelection sel;
+  sel.layer_name = f.layer_name;
+  sel.path = f.path.empty() ? *area.boundary_path : f.path;
+  sel.files = f.files;
+  sel.field = area.boundary_field;
+  sel.value = area.boundary_value;
+  std::vector<GEOSGeometry*> parts;
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (area.boundary_field) {
+      const std::string& v = f.attrs[i].at("boundary_field");
+      if (v != *area.boundary_value) {
+        if (values.size() < 30 && std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+        continue;
+      }
+    }
+    const int type = GEOSGeomTypeId_r(ctx, f.geoms[i].get());
+    if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON && type != GEOS_GEOMETRYCOLLECTION) continue;
+    parts.push_back(f.geoms[i].release());
+  }
+  sel.features = parts.size();
+  if (parts.empty()) {
+    if (area.boundary_field) {
+      std::string list;
+      for (const auto& v : values) list += (list.empty() ? "\"" : ", \"") + v + "\"";
+      throw core::ScenarioError("study_area.boundary_value: no feature of layer '" + sel.layer_name + "' in '" +
+                                sel.path.string() + "' has " + *area.boundary_field + " = \"" +
+                                *area.boundary_value + "\"" + (list.empty() ? "" : " (values there: " + list + ")"));
+    }
+    throw core::InputError("study_area.boundary: layer '" + sel.layer_name + "' of '" + sel.path.string() +
+                           "' holds no polygon");
+  }
+  GeomPtr collection = wrap(ctx, GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts.data(),
+                                                             static_cast<unsigned int>(parts.size())));
+  if (!collection) {
+    for (GEOSGeometry* g : parts) GEOSGeom_destroy_r(ctx, g);
+    throw core::InternalError("GEOS cannot collect the boundary polygons");
+  }
+  sel.geometry = wrap(ctx, GEOSUnaryUnion_r(ctx, collection.get()));
+  if (!sel.geometry) throw core::InputError("study_area.boundary: the polygons of " + sel.describe() + " cannot be merged");
+  sel.prepared = PreparedPtr(GEOSPrepare_r(ctx, sel.geometry.get()), PreparedDeleter{ctx});
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  if (!GEOSGeom_getXMin_r(ctx, sel.geometry.get(), &x0) || !GEOSGeom_getYMin_r(ctx, sel.geometry.get(), &y0) ||
+      !GEOSGeom_getXMax_r(ctx, sel.geometry.get(), &x1) || !GEOSGeom_getYMax_r(ctx, sel.geometry.get(), &y1))
+    throw core::InputError("study_area.boundary: " + sel.describe() + " has an empty geometry");
+  sel.extent = {x0, y0, x1, y1};
+  return sel;
 }
 
 }  // namespace relocplan::vector

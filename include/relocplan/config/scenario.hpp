@@ -105,6 +105,12 @@ struct StudyArea {
   double margin_m = 2000.0;
   std::optional<std::filesystem::path> boundary_path;
   std::optional<std::string> boundary_layer;
+  // Selects the boundary feature(s) whose boundary_field equals boundary_value
+  // exactly (compared in C++, never as SQL); without them every feature counts.
+  std::optional<std::string> boundary_field, boundary_value;
+  // Leave out the villages whose point is not inside the selected boundary,
+  // and the sites whose centroid is not; the grid keeps its margin.
+  bool clip = false;
   std::array<double, 4> bounds{};  // xmin, ymin, xmax, ymax in the working CRS
 };
 

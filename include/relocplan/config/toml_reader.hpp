@@ -32,6 +32,9 @@ class TableReader {
   // An array of arrays of numbers (a matrix; rows may differ in length).
   std::optional<std::vector<std::vector<double>>> optional_number_matrix(const std::string& key);
   bool has(const std::string& key) const;
+  // The raw node of a key, without marking it as read (for keys that accept
+  // more than one type); nullptr when absent.
+  const toml::node* peek(const std::string& key) const { return table_->get(key); }
   // A sub-table; marks the key as used.
   std::optional<TableReader> optional_table(const std::string& key);
   TableReader required_table(const std::string& key);

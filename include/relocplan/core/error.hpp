@@ -15,6 +15,7 @@ enum class ExitCode : int {
   input = 3,      // an input data set cannot be read or holds invalid data
   output = 4,     // the output cannot be written (exists, no permission, disk full)
   internal = 5,   // a defect in relocplan or a library failure that is not the user's
+  jobs_failed = 6, // batch: one or more jobs failed (the others ran to the end)
   cancelled = 130 // interrupted (Ctrl-C / SIGTERM); no output was left behind
 };
 

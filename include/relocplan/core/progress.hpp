@@ -24,11 +24,19 @@ class CancelFlag {
   std::atomic<bool> requested_{false};
 };
 
-// Draws a one-line bar on a terminal. When `enabled` is false (not a terminal,
+// How progress is shown: not at all (only the cancel flag is polled), as a
+// one-line bar on a terminal, or as JSON lines for other programs.
+enum class ProgressStyle { none, bar, json };
+
+// Draws a one-line bar on a terminal, or writes one JSON object per line:
+//   {"job": "...", "stage": "terrain", "fraction": 0.42}
+// ("job" only when one is set) at the start and end of every stage and at
+// most once per percent in between. When `enabled` is false (not a terminal,
 // or -q), it only polls the cancel flag.
 class Progress {
  public:
   Progress(bool enabled, const CancelFlag& cancel, std::ostream* sink = nullptr);
+  Progress(ProgressStyle style, const CancelFlag& cancel, std::ostream* sink = nullptr, std::string job = {});
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -57,8 +65,11 @@ class Progress {
 
  private:
   void draw(double fraction, bool force);
+  void emit_json(double fraction);
 
+  ProgressStyle style_;
   bool enabled_;
+  std::string job_;
   const CancelFlag& cancel_;
   std::ostream* sink_;
   std::string stage_;

@@ -16,6 +16,7 @@
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/grid.hpp"
 #include "relocplan/raster/raster_source.hpp"
+#include "relocplan/vector/boundary.hpp"
 #include "relocplan/vector/crs.hpp"
 #include "relocplan/vector/geos.hpp"
 #include "relocplan/vector/thematic.hpp"
@@ -48,6 +49,10 @@ struct Plan {
     auto it = thematic.find(name);
     return it == thematic.end() ? nullptr : &it->second;
   }
+  // The selected boundary polygon(s) (study_area.boundary with from =
+  // "boundary" or clip = true), and how many villages clip left out.
+  std::optional<vector::BoundarySelection> boundary;
+  std::size_t villages_outside_boundary = 0;
   std::size_t relief_radius_rows = 0;
   std::size_t block_rows = 0;
 };
@@ -60,6 +65,8 @@ void print_plan(const Plan& plan, std::ostream& out);
 struct RunSummary {
   std::filesystem::path output;
   std::size_t villages = 0;
+  std::size_t villages_outside_boundary = 0;  // left out by study_area.clip
+  std::size_t sites_outside_boundary = 0;
   std::map<std::string, std::size_t> by_class;  // relocate_whole, relocate_registered, review, stay
   std::int64_t relocating_people = 0, relocating_households = 0;
   std::optional<std::size_t> sites;  // when the scenario searches for sites
