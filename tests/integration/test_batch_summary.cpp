@@ -675,7 +675,7 @@ TEST_CASE("site groups and village counts on hand-made job outputs", "[batch][su
   check_validator(sum);
 }
 
-TEST_CASE("duplicate job ids are refused; no compared job still lists the jobs", "[batch][summary]") {
+TEST_CASE("duplicate job ids are refused, and a batch with no compared job still lists its jobs", "[batch][summary]") {
   TempDir dir;
   std::ostringstream quiet;
   core::Log log(core::Verbosity::quiet, &quiet);
@@ -685,11 +685,34 @@ TEST_CASE("duplicate job ids are refused; no compared job still lists the jobs",
   CHECK_THROWS_AS(batch::write_summary(in, log), core::ScenarioError);
   CHECK(!fs::exists(in.destination));
 
-  in.jobs = {job("j1", "a", dir / "x.gpkg", batch::JobStatus::failed), job("j2", "b", dir / "y.gpkg")};
-  const auto r = batch::write_summary(in, log);
+  // An SQLite file that is not a GeoPackage, and a GeoPackage without villages.
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open((dir / "plain.sqlite").c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE villages (village_id TEXT, class TEXT)", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(db);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), (dir / "empty.gpkg").c_str(), 0, 0, 0, GDT_Unknown,
+                                 nullptr);
+    REQUIRE(ds);
+    GDALClose(ds);
+  }
+  in.jobs = {job("j1", "a", dir / "x.gpkg", batch::JobStatus::failed), job("j2", "b", dir / "y.gpkg"),
+             job("j3", "c", dir / "plain.sqlite"), job("j4", "d", dir / "empty.gpkg", batch::JobStatus::skipped)};
+  std::ostringstream warnings;
+  core::Log log2(core::Verbosity::quiet, &warnings);
+  const auto r = batch::write_summary(in, log2);
   CHECK(r.jobs_compared == 0);
-  CHECK(r.jobs_left_out == 1);
-  CHECK(query(in.destination, "SELECT COUNT(*) FROM jobs")[0][0] == std::optional<std::string>("2"));
+  CHECK(r.jobs_left_out == 3);
+  CHECK_THAT(warnings.str(), Catch::Contains("y.gpkg"));
+  CHECK_THAT(warnings.str(), Catch::Contains("plain.sqlite': not a GeoPackage"));
+  CHECK_THAT(warnings.str(), Catch::Contains("empty.gpkg': has no 'villages' layer"));
+  const auto notes = query(in.destination, "SELECT job_id, compared, note FROM jobs ORDER BY fid");
+  REQUIRE(notes.size() == 4);
+  CHECK(str(notes[0][2]) == "NULL");  // failed: its message says why
+  CHECK_THAT(str(notes[2][2]), Catch::Contains("not a GeoPackage"));
+  CHECK_THAT(str(notes[3][2]), Catch::Contains("no 'villages' layer"));
+  CHECK(query(in.destination, "SELECT COUNT(*) FROM job_summary")[0][0] == std::optional<std::string>("0"));
   check_validator(in.destination);
 }
 
