@@ -1039,7 +1039,7 @@ SummaryResult write_summary(const SummaryInput& in, core::Log& log) {
     bool attached = false, in_savepoint = false;
     try {
       {
-        Statement at(db, "ATTACH DATABASE ?1 AS job", ctx + ": cannot open it", true);
+        Statement at(db, "ATTACH DATABASE ?1 AS job", ctx + ": cannot be opened as a GeoPackage", true);
         at.bind(1, readonly_uri(r.output));
         at.run();
         attached = true;
