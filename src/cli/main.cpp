@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <csignal>
 #include <iomanip>
 #include <iostream>
@@ -16,6 +17,8 @@
 
 #include "relocplan/batch/batch_file.hpp"
 #include "relocplan/batch/runner.hpp"
+#include "relocplan/batch/summary.hpp"
+#include "relocplan/io/output.hpp"
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/log.hpp"
@@ -210,11 +213,35 @@ int main(int argc, char** argv) {
                         : ::isatty(STDERR_FILENO) ? BatchDisplay::terminal
                                                   : BatchDisplay::log;
       if (batch_quiet && batch_progress == "json") options.display = BatchDisplay::json;
+      // The summary is derived from the job outputs: a resumed batch rewrites
+      // it; otherwise an existing one needs --overwrite, checked before any job runs.
+      const bool replace_summary = batch_overwrite || batch_resume;
+      relocplan::io::check_destination(plan.summary, replace_summary);
       const auto result = relocplan::batch::run_batch(plan, options, g_cancel);
+      if (result.exit_code == static_cast<int>(ExitCode::cancelled)) return result.exit_code;
+      relocplan::core::Log log(batch_quiet || batch_progress == "json" ? relocplan::core::Verbosity::quiet
+                                                                        : relocplan::core::Verbosity::normal);
+      relocplan::batch::SummaryInput in;
+      in.jobs = result.jobs;
+      in.batch_file = result.batch_file;
+      in.batch_text = result.batch_text;
+      in.log_text = result.log_text;
+      in.sensitivity = result.sensitivity;
+      in.destination = result.summary;
+      in.overwrite = replace_summary;
+      const auto sum = relocplan::batch::write_summary(in, log);
+      if (batch_progress == "json")
+        std::cout << nlohmann::ordered_json{{"event", "summary"},
+                                            {"path", sum.output.string()},
+                                            {"jobs_compared", sum.jobs_compared},
+                                            {"jobs_left_out", sum.jobs_left_out}}
+                         .dump()
+                  << std::endl;
       if (!batch_quiet && batch_progress != "json")
         std::cerr << "batch log: " << (result.output_dir / "batch.log").string() << "\n"
                   << "job outputs: " << (result.output_dir / "jobs").string() << "\n"
-                  << "summary of the jobs: " << result.summary.string() << "\n";
+                  << "summary of the jobs: " << sum.output.string() << " (" << sum.jobs_compared
+                  << " job(s) compared)\n";
       return result.exit_code;
     }
     relocplan::core::Log log(quiet     ? relocplan::core::Verbosity::quiet
