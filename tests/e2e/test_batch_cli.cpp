@@ -217,6 +217,31 @@ TEST_CASE("a county split covers every village once and matches a whole-area run
     ++compared;
   }
   CHECK(compared >= 20);
+
+  // The batch summary, written by the command: one robustness point per
+  // village, and per job the sums over the job's own output.
+  CHECK(kinds["summary"] == 1);
+  const fs::path summary = tmp / "out" / "split_summary.gpkg";
+  REQUIRE(fs::exists(summary));
+  CHECK(testsupport::read_features(summary, "jobs").size() == 2);
+  CHECK(testsupport::read_features(summary, "village_robustness").size() == whole_rows.size());
+  int totals = 0;
+  for (const auto& row : testsupport::read_features(summary, "job_summary")) {
+    if (row.at("is_total") != "1") continue;
+    ++totals;
+    std::int64_t people = 0, candidates = 0;
+    for (const auto& v : testsupport::read_features(tmp / "out" / "jobs" / (row.at("job_id") + ".gpkg"), "villages")) {
+      if (!v.at("relocating_people").empty()) people += std::stoll(v.at("relocating_people"));
+      if (v.at("class") == "relocate_whole" || v.at("class") == "relocate_registered") ++candidates;
+    }
+    INFO(row.at("job_id"));
+    CHECK(std::stoll(row.at("relocating_people")) == people);
+    CHECK(std::stoll(row.at("candidate_villages")) == candidates);
+  }
+  CHECK(totals == 2);
+  // A second run without --resume or --overwrite refuses before any job.
+  const auto again = run_command({kExe, "batch", (tmp / "batch.toml").string(), "-q"});
+  CHECK(again.exit_code == 4);
 }
 
 TEST_CASE("a failing job is reported while the others finish, and bad variants fail before any job", "[batch][errors]") {
