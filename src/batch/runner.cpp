@@ -82,13 +82,7 @@ std::optional<fs::path> input_path(const config::Scenario& s, const std::string&
   if (what == "landcover" && s.landcover) return s.landcover->path;
   if (what == "fragility" && s.fragility) return s.fragility->path;
   if (what == "boundary" && s.study_area.boundary_path) return *s.study_area.boundary_path;
-  const std::pair<const char*, const std::optional<config::VectorInput>*> vectors[] = {
-      {"hazard_points", &s.hazard_points}, {"susceptibility", &s.susceptibility}, {"flood_zone", &s.flood_zone},
-      {"desertification", &s.desertification}, {"reserve", &s.reserve},           {"redline", &s.redline},
-      {"roads", &s.roads},                     {"towns", &s.towns},                 {"counties", &s.counties},
-      {"territories", &s.territories},         {"townships", &s.townships},         {"schools", &s.schools},
-      {"clinics", &s.clinics},                 {"rivers", &s.rivers},               {"water_bodies", &s.water_bodies},
-      {"exclusions", &s.exclusions},           {"planned_sites", &s.planned_sites}};
+  const auto vectors = config::vector_inputs(s);
   for (const auto& [name, in] : vectors)
     if (what == name && *in) return (*in)->path;
   return std::nullopt;

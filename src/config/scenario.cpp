@@ -177,6 +177,15 @@ const std::vector<std::string>& soft_criteria() {
   return names;
 }
 
+std::vector<std::pair<const char*, const std::optional<VectorInput>*>> vector_inputs(const Scenario& s) {
+  return {{"hazard_points", &s.hazard_points}, {"susceptibility", &s.susceptibility}, {"flood_zone", &s.flood_zone},
+          {"desertification", &s.desertification}, {"reserve", &s.reserve},           {"redline", &s.redline},
+          {"roads", &s.roads},                     {"towns", &s.towns},                 {"counties", &s.counties},
+          {"territories", &s.territories},         {"townships", &s.townships},         {"schools", &s.schools},
+          {"clinics", &s.clinics},                 {"rivers", &s.rivers},               {"water_bodies", &s.water_bodies},
+          {"exclusions", &s.exclusions},           {"planned_sites", &s.planned_sites}};
+}
+
 Scenario load_scenario(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw core::ScenarioError("cannot read scenario file '" + file.string() + "'");

@@ -311,14 +311,26 @@ void OutputGeoPackage::add_table(const Table& t) {
   written_.push_back(std::move(w));
 }
 
-void OutputGeoPackage::finish_with_sqlite() {
+namespace {
+
+using SqlitePtr = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
+
+// Opens the finished file with SQLite itself; `why` completes the error message.
+SqlitePtr open_sqlite(const fs::path& path, int flags, const std::string& why) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(temp_path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
-    throw core::OutputError("cannot reopen '" + temp_path_.string() + "' to store the styles: " + msg);
+    throw core::OutputError("cannot reopen '" + path.string() + "' " + why + ": " + msg);
   }
-  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> guard(db, &sqlite3_close);
+  return SqlitePtr(db, &sqlite3_close);
+}
+
+}  // namespace
+
+void OutputGeoPackage::finish_with_sqlite() {
+  SqlitePtr guard = open_sqlite(temp_path_, SQLITE_OPEN_READWRITE, "to store the styles");
+  sqlite3* db = guard.get();
   // The same fixed time as GDAL's last_change (OGR_CURRENT_DATE), when set, so
   // that runs stay reproducible.
   const char* when = CPLGetConfigOption("OGR_CURRENT_DATE", nullptr);
@@ -329,13 +341,8 @@ namespace {
 
 // SQLite's own check of the finished file, before it is put in place.
 void check_with_sqlite(const fs::path& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw core::OutputError("cannot reopen '" + path.string() + "' to check it: " + msg);
-  }
-  std::unique_ptr<sqlite3, decltype(&sqlite3_close)> guard(db, &sqlite3_close);
+  SqlitePtr guard = open_sqlite(path, SQLITE_OPEN_READONLY, "to check it");
+  sqlite3* db = guard.get();
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr) != SQLITE_OK)
     throw core::OutputError("cannot check '" + path.string() + "': " + sqlite3_errmsg(db));

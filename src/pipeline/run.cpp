@@ -210,13 +210,7 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   plan.landcover = thematic_raster(s.landcover);
   plan.fragility = thematic_raster(s.fragility);
   // Thematic vector layers, in the working CRS.
-  const std::pair<const char*, const std::optional<config::VectorInput>*> vector_inputs[] = {
-      {"hazard_points", &s.hazard_points}, {"susceptibility", &s.susceptibility}, {"flood_zone", &s.flood_zone},
-      {"desertification", &s.desertification}, {"reserve", &s.reserve},           {"redline", &s.redline},
-      {"roads", &s.roads},                     {"towns", &s.towns},                 {"counties", &s.counties},
-      {"territories", &s.territories},         {"townships", &s.townships},         {"schools", &s.schools},
-      {"clinics", &s.clinics},                 {"rivers", &s.rivers},               {"water_bodies", &s.water_bodies},
-      {"exclusions", &s.exclusions},           {"planned_sites", &s.planned_sites}};
+  const auto vector_inputs = config::vector_inputs(s);
   for (const auto& [name, input] : vector_inputs) {
     if (!*input) continue;
     vector::Features f = vector::read_thematic(**input, plan.working_crs, plan.geos->get());

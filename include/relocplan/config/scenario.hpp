@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "relocplan/config/layer_defaults.hpp"
@@ -144,6 +145,10 @@ const std::vector<std::string>& soft_criteria();
 // The factors of site suitability and the constraints, in a fixed order.
 const std::vector<std::string>& site_factors();
 const std::vector<std::string>& site_constraints();
+
+// The scenario's thematic vector inputs by name ("roads", "reserve" ...), each
+// possibly absent, in a fixed order.
+std::vector<std::pair<const char*, const std::optional<VectorInput>*>> vector_inputs(const Scenario& s);
 
 // Reads and checks a scenario file. Throws ScenarioError.
 Scenario load_scenario(const std::filesystem::path& file);
