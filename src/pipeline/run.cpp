@@ -506,6 +506,7 @@ io::Table criteria_table(const config::Scenario& s) {
 io::Table summary_table(const Plan& plan, const std::vector<criteria::VillageAssessment>& as, bool by_township) {
   struct Row {
     std::int64_t villages = 0, population = 0, households = 0, poor = 0, people = 0, hh = 0;
+    std::int64_t incomplete = 0;  // villages whose population, households or poor households are unknown
     std::map<std::string, std::int64_t> classes;
   };
   std::map<std::pair<std::string, std::string>, Row> rows;
@@ -518,6 +519,7 @@ io::Table summary_table(const Plan& plan, const std::vector<criteria::VillageAss
     r.population += v.population.value_or(0);
     r.households += v.households.value_or(0);
     r.poor += v.poor_households.value_or(0);
+    if (!v.population || !v.households || !v.poor_households) ++r.incomplete;
     r.people += as[i].relocating_people;
     r.hh += as[i].relocating_households;
     ++r.classes[as[i].cls];
@@ -527,14 +529,17 @@ io::Table summary_table(const Plan& plan, const std::vector<criteria::VillageAss
   t.description = std::string("Villages, people and relocation candidates per ") + (by_township ? "township" : "county");
   t.columns = {{"county", io::ColumnType::text}};
   if (by_township) t.columns.push_back({"township", io::ColumnType::text});
-  for (const char* c : {"villages", "population", "households", "poor_households", "relocating_people",
-                        "relocating_households", "relocate_whole", "relocate_registered", "review", "stay"})
+  // Population, households and poor households are sums over the villages
+  // where they are known; villages_incomplete counts the others.
+  for (const char* c : {"villages", "population", "households", "poor_households", "villages_incomplete",
+                        "relocating_people", "relocating_households", "relocate_whole", "relocate_registered",
+                        "review", "stay"})
     t.columns.push_back({c, io::ColumnType::integer});
   for (const auto& [key, r] : rows) {
     std::vector<io::Value> row;
     row.emplace_back(std::in_place_type<std::string>, key.first);
     if (by_township) row.emplace_back(std::in_place_type<std::string>, key.second);
-    for (std::int64_t x : {r.villages, r.population, r.households, r.poor, r.people, r.hh})
+    for (std::int64_t x : {r.villages, r.population, r.households, r.poor, r.incomplete, r.people, r.hh})
       row.emplace_back(std::in_place_type<std::int64_t>, x);
     for (const char* c : {"relocate_whole", "relocate_registered", "review", "stay"}) {
       auto it = r.classes.find(c);

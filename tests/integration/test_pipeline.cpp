@@ -466,8 +466,14 @@ std::string square_around(double x, double y, double half) {
 }  // namespace
 
 TEST_CASE("thematic layers reach the assessment: hazards, reserve, red line, roads, land cover", "[pipeline][assessment]") {
-  Fixture f;
-  const auto vs = make_villages();
+  // Two villages far from the thematic features have unknown figures.
+  const auto vs = [] {
+    auto v = make_villages();
+    v[20].population.reset();
+    v[21].poor_households.reset();
+    return v;
+  }();
+  Fixture f(vs);
   const auto& v1 = vs[0];   // in a high-susceptibility zone
   const auto& v2 = vs[1];   // in the reserve core
   const auto& v3 = vs[2];   // 150 m from a landslide with a 300 m threat range
@@ -531,6 +537,24 @@ TEST_CASE("thematic layers reach the assessment: hazards, reserve, red line, roa
   for (const char* l : {"village_territories", "criteria", "township_summary", "county_summary"})
     CHECK(std::find(layer_list.begin(), layer_list.end(), l) != layer_list.end());
   CHECK(testsupport::read_features(f.dir / "out.gpkg", "village_territories").size() == vs.size());
+  // Summaries add the known values and count the villages with unknown ones,
+  // never reading an unknown as zero.
+  {
+    std::int64_t population = 0, incomplete = 0, summary_population = 0, summary_incomplete = 0, villages = 0;
+    for (const auto& [id, r] : by_id) {
+      if (!r.at("population").empty()) population += std::stoll(r.at("population"));
+      if (r.at("population").empty() || r.at("households").empty() || r.at("poor_households").empty()) ++incomplete;
+    }
+    for (const auto& row : testsupport::read_features(f.dir / "out.gpkg", "county_summary")) {
+      summary_population += std::stoll(row.at("population"));
+      summary_incomplete += std::stoll(row.at("villages_incomplete"));
+      villages += std::stoll(row.at("villages"));
+    }
+    CHECK(villages == static_cast<std::int64_t>(by_id.size()));
+    CHECK(summary_population == population);
+    CHECK(summary_incomplete == incomplete);
+    CHECK(incomplete == 2);
+  }
   CHECK(std::filesystem::is_directory(f.dir / "out_notices"));
   std::size_t listed = 0;
   for (const auto& e : std::filesystem::directory_iterator(f.dir / "out_notices")) {

@@ -62,6 +62,11 @@ EXPECTED_STYLES = {
     "allocations": {"renderer": "graduatedSymbol", "labels": False},
     "village_territories": {"renderer": "singleSymbol", "labels": False},
 }
+# The batch summary's layers.
+SUMMARY_STYLES = {
+    "village_robustness": {"renderer": "graduatedSymbol", "labels": False},
+    "site_frequency": {"renderer": "graduatedSymbol", "labels": True},
+}
 FLOAT_RASTERS = ["elevation", "slope", "relief", "suitability"]
 # Fields whose alias must show (Chinese / English).
 ALIAS_SAMPLES = {"villages": ("slope_deg", "坡度"), "sites": ("capacity_people", "容量"),
@@ -91,7 +96,7 @@ def _save(renderer, doc):
     return doc.toString()
 
 
-def check_vector(gpkg, db, name, crs):
+def check_vector(gpkg, db, name, crs, styles=EXPECTED_STYLES):
     uri = f"{gpkg}|layername={name}"
     layer = QgsVectorLayer(uri, name, "ogr")
     if not check(layer.isValid(), f"[{name}] opens valid in QGIS"):
@@ -101,7 +106,7 @@ def check_vector(gpkg, db, name, crs):
     iterated = sum(1 for _ in layer.getFeatures())
     check(iterated == count and layer.featureCount() == count,
           f"[{name}] QGIS sees {iterated} features (provider {layer.featureCount()}), the table has {count}")
-    exp = EXPECTED_STYLES[name]
+    exp = styles[name]
     row = db.execute("SELECT styleQML FROM layer_styles WHERE f_table_schema = '' AND f_table_name = ? AND "
                      "f_geometry_column = 'geom' ORDER BY CASE WHEN useAsDefault THEN 1 ELSE 2 END, update_time DESC",
                      (name,)).fetchone()
@@ -205,6 +210,40 @@ def render(layers, extent, crs, png, title):
     return image
 
 
+def check_batch_summary(exe, data_dir, template, work, crs):
+    """A small batch (two counties x two variants) and its summary GeoPackage in QGIS."""
+    base = (Path(data_dir).parent / "scenario-qgis.toml").resolve()
+    batch = Path(work) / "batch.toml"
+    batch.write_text(f"""[batch]
+name = "qgis"
+base = "{base}"
+output_dir = "{(Path(work) / 'batch').resolve()}"
+[variants.strict]
+"thresholds.terrain.steep_slope_deg" = 20
+[split]
+path = "{(Path(data_dir) / 'layers.gpkg').resolve()}"
+layer = "counties"
+field = "county_name"
+""", encoding="utf-8")
+    proc = subprocess.run([exe, "batch", str(batch), "-j", "2", "-q", "--overwrite"], capture_output=True, text=True)
+    if not check(proc.returncode == 0, f"relocplan batch exits 0 (got {proc.returncode}: {proc.stderr.strip()[-400:]})"):
+        return
+    gpkg = Path(work) / "batch" / "qgis_summary.gpkg"
+    proc = subprocess.run([sys.executable, "-m", "osgeo_utils.samples.validate_gpkg", str(gpkg)],
+                          capture_output=True, text=True)
+    check(proc.returncode == 0, f"GDAL's GeoPackage validator accepts the batch summary {proc.stdout.strip()[-300:]}")
+    db = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    check(db.execute("SELECT count(*) FROM jobs").fetchone()[0] == 4, "batch summary lists the 4 jobs")
+    layers = [l for l in (check_vector(gpkg, db, n, crs, SUMMARY_STYLES) for n in SUMMARY_STYLES) if l is not None]
+    if layers:
+        extent = QgsRectangle(layers[0].extent())
+        extent.scale(1.05)
+        png = Path(work) / "batch-summary-map.png"
+        render(layers, extent, layers[0].crs(), png,
+               "relocplan batch summary · village robustness (candidate share), site selection frequency")
+        check(png.exists(), f"batch summary rendered to {png}")
+
+
 def main():
     if len(sys.argv) != 5:
         print(__doc__)
@@ -270,6 +309,8 @@ def main():
     render(order, extent, order[0].crs(), png,
            f"relocplan · {name[0] if name else ''} · villages by class, sites by suitability, allocations")
     check(png.exists() and png.stat().st_size > 50000, f"map rendered to {png}")
+
+    check_batch_summary(exe, data_dir, template, work, crs)
 
     print(f"SUMMARY {'OK' if not FAILURES else 'FAILED'}: {len(FAILURES)} failed; map: {png}")
     return 1 if FAILURES else 0
