@@ -1105,6 +1105,12 @@ SummaryResult write_summary(const SummaryInput& in, core::Log& log) {
     io::Table frequency = site_frequency_table(db, by_rank, geoms, geos.get(), geos.last_error());
     result.site_groups = frequency.rows.size();
     output.add_table(frequency);
+    // Views for the questions planners ask first; QGIS opens them as layers.
+    output.add_view("contested_villages",
+                    "Villages that are relocation candidates in some jobs but not in all: where the decision depends "
+                    "on the scenario",
+                    "village_robustness", "candidate_share > 0 AND candidate_share < 1");
+    output.add_view("job_totals", "One row per job: the total row of job_summary", "job_summary", "is_total = 1");
   } else {
     log.warn("batch summary: no job output could be compared; the summary lists the jobs only");
     output.add_table(job_summary_table(db));

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -216,7 +217,10 @@ int main(int argc, char** argv) {
       // The summary is derived from the job outputs: a resumed batch rewrites
       // it; otherwise an existing one needs --overwrite, checked before any job runs.
       const bool replace_summary = batch_overwrite || batch_resume;
-      relocplan::io::check_destination(plan.summary, replace_summary);
+      if (!replace_summary && std::filesystem::exists(plan.summary))
+        throw relocplan::core::OutputError("batch summary '" + plan.summary.string() +
+                                           "' already exists; pass --resume to bring the batch up to date, or "
+                                           "--overwrite to run every job again");
       const auto result = relocplan::batch::run_batch(plan, options, g_cancel);
       if (result.exit_code == static_cast<int>(ExitCode::cancelled)) return result.exit_code;
       relocplan::core::Log log(batch_quiet || batch_progress == "json" ? relocplan::core::Verbosity::quiet

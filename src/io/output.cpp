@@ -328,9 +328,65 @@ SqlitePtr open_sqlite(const fs::path& path, int flags, const std::string& why) {
 
 }  // namespace
 
+void OutputGeoPackage::add_view(const std::string& name, const std::string& description, const std::string& like,
+                                const std::string& where) {
+  auto it = std::find_if(written_.begin(), written_.end(), [&](const WrittenLayer& w) { return w.name == like; });
+  if (it == written_.end()) throw core::InternalError("view '" + name + "' of an unwritten table '" + like + "'");
+  WrittenLayer w = *it;
+  w.name = name;
+  w.like = like;
+  written_.push_back(std::move(w));
+  views_.push_back({name, description, like, where});
+}
+
+namespace {
+
+void exec_sql(sqlite3* db, const std::string& sql, const std::string& what) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw core::OutputError(what + " failed: " + msg);
+  }
+}
+
+// Double quotes an SQL identifier.
+std::string ident(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+// Single quotes an SQL string literal.
+std::string literal(const std::string& text) {
+  std::string q = "'";
+  for (char c : text) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
 void OutputGeoPackage::finish_with_sqlite() {
   SqlitePtr guard = open_sqlite(temp_path_, SQLITE_OPEN_READWRITE, "to store the styles");
   sqlite3* db = guard.get();
+  // Views, registered in gpkg_contents (and gpkg_geometry_columns) like their
+  // table, as the GeoPackage standard allows: QGIS lists and opens them as layers.
+  for (const auto& v : views_) {
+    const std::string what = "creating the view '" + v.name + "'";
+    exec_sql(db,
+             "CREATE VIEW " + ident(v.name) + " AS SELECT * FROM " + ident(v.like) + " WHERE " + v.where + ";" +
+                 "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, min_x, "
+                 "min_y, max_x, max_y, srs_id) SELECT " +
+                 literal(v.name) + ", data_type, " +
+                 literal(StyleCatalog::embedded().title_text(v.name, alias_language_)) + ", " + literal(v.description) +
+                 ", last_change, min_x, min_y, max_x, max_y, srs_id FROM gpkg_contents WHERE table_name = " +
+                 literal(v.like) + ";" +
+                 "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m) "
+                 "SELECT " +
+                 literal(v.name) + ", column_name, geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns " +
+                 "WHERE table_name = " + literal(v.like) + ";",
+             what);
+  }
   // The same fixed time as GDAL's last_change (OGR_CURRENT_DATE), when set, so
   // that runs stay reproducible.
   const char* when = CPLGetConfigOption("OGR_CURRENT_DATE", nullptr);

@@ -241,6 +241,11 @@ void write_styles_and_field_docs(sqlite3* db, const std::vector<WrittenLayer>& l
          "constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, min_is_inclusive BOOLEAN, max NUMERIC, "
          "max_is_inclusive BOOLEAN, description TEXT, "
          "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value));"
+         // GDAL creates gpkg_extensions only when it needs it (not for a file of
+         // attribute tables alone); this is the standard's definition.
+         "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+         "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+         "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));"
          "INSERT OR IGNORE INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES "
          "('gpkg_data_columns', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec121/#extension_schema', "
          "'read-write'), ('gpkg_data_column_constraints', NULL, 'gpkg_schema', "
@@ -251,7 +256,7 @@ void write_styles_and_field_docs(sqlite3* db, const std::vector<WrittenLayer>& l
                     "VALUES (?, ?, ?, ?, ?)");
       for (const auto& l : layers)
         for (const auto& c : l.columns) {
-          const FieldDoc* d = cat.field(l.name, c);
+          const FieldDoc* d = cat.field(l.style_source(), c);
           if (!d) continue;
           std::string description = d->description;
           if (!d->unit.empty()) description += " Unit: " + d->unit + ".";
@@ -261,7 +266,7 @@ void write_styles_and_field_docs(sqlite3* db, const std::vector<WrittenLayer>& l
     }
     // Default styles, in the table QGIS itself creates when it saves a style.
     bool any_style = false;
-    for (const auto& l : layers) any_style = any_style || (l.has_geometry && cat.qml(l.name));
+    for (const auto& l : layers) any_style = any_style || (l.has_geometry && cat.qml(l.style_source()));
     if (any_style) {
       if (!table_exists(db, "layer_styles")) {
         exec(db,
@@ -282,12 +287,12 @@ void write_styles_and_field_docs(sqlite3* db, const std::vector<WrittenLayer>& l
                     "VALUES ('', '', ?, 'geom', ?, ?, '', 1, ?, '', NULL, ?)");
       for (const auto& l : layers) {
         if (!l.has_geometry) continue;
-        auto qml = cat.default_style(l.name, l.columns, lang);
+        auto qml = cat.default_style(l.style_source(), l.columns, lang);
         if (!qml) continue;
         ins.bind(1, l.name)
             .bind(2, l.name)
             .bind(3, *qml)
-            .bind(4, "relocplan default style: " + cat.title_text(l.name, AliasLanguage::en))
+            .bind(4, "relocplan default style: " + cat.title_text(l.style_source(), AliasLanguage::en))
             .bind(5, when)
             .run();
       }

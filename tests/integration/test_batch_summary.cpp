@@ -303,12 +303,15 @@ TEST_CASE("batch summary of sample-county variants equals the sums over the job 
                              "summary_info"})
       CHECK(t.count(name) == 1);
     const auto geom = query(sum, "SELECT table_name, geometry_type_name, srs_id FROM gpkg_geometry_columns ORDER BY 1");
-    REQUIRE(geom.size() == 2);
-    CHECK(*geom[0][0] == "site_frequency");
-    CHECK(*geom[0][1] == "MULTIPOLYGON");
-    CHECK(*geom[0][2] == "4545");  // the first compared job's CRS (j1-base)
-    CHECK(*geom[1][0] == "village_robustness");
-    CHECK(*geom[1][1] == "POINT");
+    REQUIRE(geom.size() == 3);
+    CHECK(*geom[0][0] == "contested_villages");  // a view of village_robustness
+    CHECK(*geom[0][1] == "POINT");
+    CHECK(*geom[1][0] == "site_frequency");
+    CHECK(*geom[1][1] == "MULTIPOLYGON");
+    CHECK(*geom[1][2] == "4545");  // the first compared job's CRS (j1-base)
+    CHECK(*geom[2][0] == "village_robustness");
+    CHECK(*geom[2][1] == "POINT");
+    CHECK(*query(sum, "SELECT type FROM sqlite_master WHERE name = 'contested_villages'")[0][0] == "view");
     CHECK(dump(sum, "batch_file") == "1|" + (s.dir / "batch.toml").string() + "|[batch]\nname = \"test\"\n|\n");
     CHECK(dump(sum, "batch_log") == "1|1|job j1-base: done|\n2|2|job j4-broken: failed|\n");
     const auto info = query(sum, "SELECT value FROM summary_info WHERE key = 'created_utc'");

@@ -66,6 +66,7 @@ EXPECTED_STYLES = {
 SUMMARY_STYLES = {
     "village_robustness": {"renderer": "graduatedSymbol", "labels": False},
     "site_frequency": {"renderer": "graduatedSymbol", "labels": True},
+    "contested_villages": {"renderer": "graduatedSymbol", "labels": False},  # a view
 }
 FLOAT_RASTERS = ["elevation", "slope", "relief", "suitability"]
 # Fields whose alias must show (Chinese / English).

@@ -111,6 +111,12 @@ class OutputGeoPackage {
   // `progress` (optional) receives this copy's share of the current stage.
   void add_raster(RasterStrips& strips, const RasterLayerInfo& info, core::Progress::Span* progress);
   void add_table(const Table& table);
+  // A view of a table written before, registered like a layer so that QGIS
+  // opens it directly: the rows of `like` where `where` (an SQL condition,
+  // written by relocplan itself, never from user input) holds. It shares the
+  // table's geometry, default style and field descriptions.
+  void add_view(const std::string& name, const std::string& description, const std::string& like,
+                const std::string& where);
   // Language of the field aliases and layer titles (default: both).
   void set_alias_language(AliasLanguage lang) { alias_language_ = lang; }
   // Items of the GeoPackage's metadata (gpkg_metadata, dataset scope):
@@ -140,6 +146,10 @@ class OutputGeoPackage {
   AliasLanguage alias_language_ = AliasLanguage::both;
   std::vector<std::pair<std::string, std::string>> metadata_;
   std::vector<WrittenLayer> written_;
+  struct ViewSpec {
+    std::string name, description, like, where;
+  };
+  std::vector<ViewSpec> views_;
 };
 
 // Checks an existing output path (and its notices folder) before a run does any work.

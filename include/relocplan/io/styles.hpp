@@ -70,6 +70,9 @@ struct WrittenLayer {
   std::string name;
   bool has_geometry = false;
   std::vector<std::string> columns;  // without fid and geom
+  // A view shares the default style and the field descriptions of its table.
+  std::string like;  // that table; empty for a table
+  const std::string& style_source() const { return like.empty() ? name : like; }
 };
 
 // Writes the default styles into `layer_styles` (created and registered in
