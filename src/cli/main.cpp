@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   batch->add_flag("-q,--quiet", batch_quiet, "Only failures, warnings and the final line");
   batch->add_option("--progress", batch_progress,
                     "auto: a bar and job lines on a terminal, else log lines; json: one JSON object per line on "
-                    "stdout (batch_start, job_start, progress, job_end, batch_end)")
+                    "stdout (batch_start, job_start, progress, job_end, batch_end, summary)")
       ->check(CLI::IsMember({"auto", "json"}));
   batch->footer(kBatchExitCodes);
 

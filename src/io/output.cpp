@@ -306,7 +306,7 @@ void OutputGeoPackage::add_table(const Table& t) {
   if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
     throw core::OutputError("cannot commit layer '" + t.name + "' to '" + temp_path_.string() + "': " +
                             core::last_gdal_error());
-  WrittenLayer w{t.name, t.has_geometry, {}};
+  WrittenLayer w{t.name, t.has_geometry, {}, {}};
   for (const Column& c : t.columns) w.columns.push_back(c.name);
   written_.push_back(std::move(w));
 }
