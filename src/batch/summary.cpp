@@ -564,8 +564,12 @@ io::Table jobs_table(const std::vector<JobState>& jobs) {
 // for the county ("county", or the literal of the total row).
 std::string job_summary_sql(const std::string& key, int is_total) {
   const std::string k = key;
-  return "WITH keys AS (SELECT job_rank, " + k + " AS county FROM village_obs UNION SELECT job_rank, " + k +
-         " FROM site_obs),\n"
+  // Every compared job has its total row, even one with no village or site
+  // in its scope; the per-county rows come from the counties seen.
+  const std::string keys = is_total ? "SELECT job_rank, " + k + " AS county FROM job_info"
+                                    : "SELECT job_rank, " + k + " AS county FROM village_obs UNION SELECT job_rank, " +
+                                          k + " FROM site_obs";
+  return "WITH keys AS (" + keys + "),\n"
          " v AS (SELECT job_rank, " + k + " AS county, COUNT(*) AS villages, SUM(" + kCandidateSql +
          ") AS candidates, SUM(class = 'relocate_whole') AS rw, SUM(class = 'relocate_registered') AS rr, "
          "SUM(class = 'review') AS rv, SUM(class = 'stay') AS st, SUM(relocating_people) AS rp, "

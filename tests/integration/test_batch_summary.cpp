@@ -602,17 +602,25 @@ TEST_CASE("site groups and village counts on hand-made job outputs", "[batch][su
   write_job(dir / "j3.gpkg", v1,
             std::vector<HandSite>{{"U1", X, Y, X + 50, Y + 100, 120, 5}, {"U2", X + 50, Y, X + 100, Y + 100, 80, 0}});
   write_job(dir / "j4.gpkg", v2, std::nullopt);  // assessment only
+  write_job(dir / "j6.gpkg", {}, std::nullopt);  // a county without villages
 
   batch::SummaryInput in;
   in.jobs = {job("j1", "a", dir / "j1.gpkg"), job("j2", "b", dir / "j2.gpkg"), job("j3", "c", dir / "j3.gpkg"),
-             job("j4", "d", dir / "j4.gpkg"), job("j5", "e", dir / "j5.gpkg", batch::JobStatus::cancelled)};
+             job("j4", "d", dir / "j4.gpkg"), job("j5", "e", dir / "j5.gpkg", batch::JobStatus::cancelled),
+             job("j6", "f", dir / "j6.gpkg")};
   in.destination = dir / "summary.gpkg";
   std::ostringstream quiet;
   core::Log log(core::Verbosity::quiet, &quiet);
   const auto result = batch::write_summary(in, log);
-  CHECK(result.jobs_compared == 4);
+  CHECK(result.jobs_compared == 5);
+  // Every compared job has its total row, even one with nothing in it.
   CHECK(result.site_groups == 4);
   const fs::path sum = dir / "summary.gpkg";
+  const auto j6 = query(sum, "SELECT county, is_total, villages FROM job_summary WHERE job_id = 'j6'");
+  REQUIRE(j6.size() == 1);
+  CHECK(str(j6[0][0]) == "(all)");
+  CHECK(str(j6[0][1]) == "1");
+  CHECK(str(j6[0][2]) == "0");
 
   const auto groups = query(sum, "SELECT group_id, jobs_selected, jobs_compared, share_of_jobs, jobs_with_people, sites, "
                                  "min_capacity_people, max_capacity_people, member_sites, round(area_ha, 6) "
