@@ -60,9 +60,11 @@ RasterStrips::RasterStrips(const fs::path& path, const raster::Grid& grid, Type 
   GDALSetRasterNoDataValue(GDALGetRasterBand(ds_.get(), 1), nodata);
 }
 
-void RasterStrips::set_palette(const std::vector<PaletteEntry>& palette) {
-  if (type_ != Type::byte_classes || !ds_) throw core::InternalError("a colour table needs an open class raster");
-  GDALRasterBandH band = GDALGetRasterBand(ds_.get(), 1);
+namespace {
+
+// Sets exactly the palette's entries (GeoTIFF pads a Byte colour table to 256
+// entries, which QGIS would list as 256 classes) and the class names.
+void apply_palette(GDALRasterBandH band, const std::vector<PaletteEntry>& palette) {
   GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
   int top = 0;
   for (const auto& e : palette) top = std::max(top, e.value);
@@ -80,6 +82,14 @@ void RasterStrips::set_palette(const std::vector<PaletteEntry>& palette) {
   for (const auto& n : names) list.push_back(n.c_str());
   list.push_back(nullptr);
   GDALSetRasterCategoryNames(band, const_cast<char**>(list.data()));
+}
+
+}  // namespace
+
+void RasterStrips::set_palette(const std::vector<PaletteEntry>& palette) {
+  if (type_ != Type::byte_classes || !ds_) throw core::InternalError("a colour table needs an open class raster");
+  palette_ = palette;
+  apply_palette(GDALGetRasterBand(ds_.get(), 1), palette);
 }
 
 void RasterStrips::write_rows(std::size_t row0, std::size_t nrows, const float* values) {
@@ -170,6 +180,14 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const RasterLayerInfo& i
   close_dataset();
   raster::DatasetPtr src(GDALOpenEx(strips.path().c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!src) throw core::OutputError("cannot reopen temporary raster '" + strips.path().string() + "'");
+  // A class raster goes through a virtual copy that carries the palette's own
+  // entries only; it reads from `src`, which stays open until the copy is done.
+  raster::DatasetPtr vrt;
+  if (!strips.palette().empty()) {
+    vrt.reset(GDALCreateCopy(GDALGetDriverByName("VRT"), "", src.get(), FALSE, nullptr, nullptr, nullptr));
+    if (!vrt) throw core::OutputError("cannot prepare the colour table of '" + table + "': " + core::last_gdal_error());
+    apply_palette(GDALGetRasterBand(vrt.get(), 1), strips.palette());
+  }
   raster::GdalArgs args;
   args.add("-of").add("GPKG");
   args.add("-co").add("RASTER_TABLE=" + table);
@@ -191,7 +209,7 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const RasterLayerInfo& i
   if (progress) GDALTranslateOptionsSetProgress(opts, core::Progress::gdal_span_callback, progress);
   int usage_error = 0;
   CPLErrorReset();
-  raster::DatasetPtr out(GDALTranslate(temp_path_.c_str(), src.get(), opts, &usage_error));
+  raster::DatasetPtr out(GDALTranslate(temp_path_.c_str(), vrt ? vrt.get() : src.get(), opts, &usage_error));
   GDALTranslateOptionsFree(opts);
   if (progress) progress->progress->cancel().throw_if_requested();
   if (!out)
@@ -205,6 +223,7 @@ void OutputGeoPackage::add_raster(RasterStrips& strips, const RasterLayerInfo& i
   if (CPLGetLastErrorType() == CE_Failure)
     throw core::OutputError("writing raster '" + table + "' failed: " + core::last_gdal_error());
   file_created_ = true;
+  vrt.reset();
   src.reset();
   std::error_code ec;
   fs::remove(strips.path(), ec);

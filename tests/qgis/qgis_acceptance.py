@@ -33,7 +33,8 @@ if "XDG_RUNTIME_DIR" not in os.environ:
     os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="relocplan-qgis-")  # private, mode 0700
 
 try:
-    from qgis.core import (QgsApplication, QgsExpressionContext, QgsExpressionContextUtils, QgsMapRendererSequentialJob, QgsMapSettings, QgsProject,
+    from qgis.core import (QgsApplication, QgsExpressionContext, QgsExpressionContextUtils, QgsLayerTree,
+                           QgsLayerTreeModel, QgsLegendRenderer, QgsLegendSettings, QgsMapRendererSequentialJob, QgsMapSettings, QgsProject,
                            QgsRasterLayer, QgsReadWriteContext, QgsRenderContext, QgsVectorLayer, QgsRectangle)
     from qgis.PyQt.QtCore import QSize, Qt
     from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter
@@ -175,7 +176,8 @@ def check_raster(gpkg, db, name, crs):
     if name == "suitability_class":
         check(layer.renderer().type() == "paletted", f"[{name}] opens with its colour table ({layer.renderer().type()})")
         ct = band.GetColorTable()
-        check(ct is not None and ct.GetCount() >= 5, f"[{name}] has a colour table with the four classes and NoData")
+        check(ct is not None and ct.GetCount() == 5, f"[{name}] has a colour table of the four classes and NoData")
+        check(len(layer.renderer().classes()) == 5, f"[{name}] QGIS lists 5 classes, not a padded palette")
     return layer
 
 
@@ -188,7 +190,26 @@ def drawn_pixels(image):
     return n * 4
 
 
-def render(layers, extent, crs, png, title):
+def draw_legend(painter, layers, x, y):
+    """Draws the layers' legend (their default styles' classes) at x, y pixels."""
+    root = QgsLayerTree()
+    for layer in layers:
+        root.addLayer(layer)
+    model = QgsLayerTreeModel(root)
+    settings = QgsLegendSettings()
+    settings.setTitle("")
+    dots_per_mm = 96 / 25.4
+    ctx = QgsRenderContext.fromQPainter(painter)
+    ctx.setScaleFactor(dots_per_mm)
+    ctx.setFlag(QgsRenderContext.Antialiasing, True)
+    painter.save()
+    painter.translate(x, y)
+    painter.scale(dots_per_mm, dots_per_mm)
+    QgsLegendRenderer(model, settings).drawLegend(ctx)
+    painter.restore()
+
+
+def render(layers, extent, crs, png, title, legend=False):
     settings = QgsMapSettings()
     settings.setLayers(layers)
     settings.setDestinationCrs(crs)
@@ -199,12 +220,21 @@ def render(layers, extent, crs, png, title):
     job.start()
     job.waitForFinished()
     image = job.renderedImage()
+    if legend:
+        # The map on the left, the legend on a white band on the right.
+        full = QImage(1400 + 560, 1100, QImage.Format_ARGB32)
+        full.fill(QColor(255, 255, 255))
+        p = QPainter(full)
+        p.drawImage(0, 0, image)
+        draw_legend(p, layers, 1400 + 20, 50)
+        p.end()
+        image = full
     painter = QPainter(image)
     painter.setPen(QColor(20, 20, 20))
     font = QFont("WenQuanYi Micro Hei")
     font.setPointSize(13)
     painter.setFont(font)
-    painter.fillRect(0, 0, 1400, 34, QColor(255, 255, 255, 220))
+    painter.fillRect(0, 0, image.width(), 34, QColor(255, 255, 255, 220))
     painter.drawText(12, 24, title)
     painter.end()
     image.save(str(png))
@@ -241,7 +271,7 @@ field = "county_name"
         extent.scale(1.05)
         png = Path(work) / "batch-summary-map.png"
         render(layers, extent, layers[0].crs(), png,
-               "relocplan batch summary · village robustness (candidate share), site selection frequency")
+               "relocplan batch summary · village robustness (candidate share), site selection frequency", legend=True)
         check(png.exists(), f"batch summary rendered to {png}")
 
 
@@ -308,7 +338,8 @@ def main():
     name = db.execute("SELECT value FROM run_info WHERE key = 'project.name'").fetchone()
     png = Path(work) / "sample-map.png"
     render(order, extent, order[0].crs(), png,
-           f"relocplan · {name[0] if name else ''} · villages by class, sites by suitability, allocations")
+           f"relocplan · {name[0] if name else ''} · villages by class, sites by suitability, allocations",
+           legend=True)
     check(png.exists() and png.stat().st_size > 50000, f"map rendered to {png}")
 
     check_batch_summary(exe, data_dir, template, work, crs)

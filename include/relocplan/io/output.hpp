@@ -83,8 +83,10 @@ class RasterStrips {
   void write_rows(std::size_t row0, std::size_t nrows, const float* values);
   void close();
   const std::filesystem::path& path() const { return path_; }
+  const std::vector<PaletteEntry>& palette() const { return palette_; }
 
  private:
+  std::vector<PaletteEntry> palette_;
   std::filesystem::path path_;
   raster::Grid grid_;
   Type type_;
