@@ -243,9 +243,7 @@ int main(int argc, char** argv) {
                   << std::endl;
       if (!batch_quiet && batch_progress != "json")
         std::cerr << "batch log: " << (result.output_dir / "batch.log").string() << "\n"
-                  << "job outputs: " << (result.output_dir / "jobs").string() << "\n"
-                  << "summary of the jobs: " << sum.output.string() << " (" << sum.jobs_compared
-                  << " job(s) compared)\n";
+                  << "job outputs: " << (result.output_dir / "jobs").string() << "\n";
       return result.exit_code;
     }
     relocplan::core::Log log(quiet     ? relocplan::core::Verbosity::quiet
