@@ -297,14 +297,14 @@ Options parseArgs(int argc, char** argv) {
     }
     return false;
   };
-  auto toDouble = [](const std::string& name, const std::string& s) {
+  auto parseNumber = [](const std::string& name, const std::string& s) {
     char* end = nullptr;
     const double d = std::strtod(s.c_str(), &end);
     if (s.empty() || end == nullptr || *end != '\0' || !std::isfinite(d))
       usageError("invalid value for " + name + ": " + s);
     return d;
   };
-  auto toU64 = [](const std::string& name, const std::string& s) {
+  auto parseCount = [](const std::string& name, const std::string& s) {
     char* end = nullptr;
     if (s.empty() || s[0] == '-') usageError("invalid value for " + name + ": " + s);
     const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
@@ -318,13 +318,13 @@ Options parseArgs(int argc, char** argv) {
       usage(stdout);
       std::exit(0);
     } else if (numArg(i, "--seed", val)) {
-      o.seed = toU64("--seed", val);
+      o.seed = parseCount("--seed", val);
     } else if (numArg(i, "--size-km", val)) {
-      o.sizeKm = toDouble("--size-km", val);
+      o.sizeKm = parseNumber("--size-km", val);
     } else if (numArg(i, "--cell-m", val)) {
-      o.cellM = toDouble("--cell-m", val);
+      o.cellM = parseNumber("--cell-m", val);
     } else if (numArg(i, "--villages", val)) {
-      o.villages = static_cast<long>(toU64("--villages", val));
+      o.villages = static_cast<long>(parseCount("--villages", val));
     } else if (!a.empty() && a[0] == '-') {
       usageError("unknown option " + a);
     } else if (o.outdir.empty()) {
@@ -893,7 +893,7 @@ class World {
         cur = next;
       }
       const size_t ownCells = cells.size() - (st.junction >= 0 ? 1 : 0);
-      if (ownCells < 2) continue;  // one-cell stubs are not valleys
+      if (ownCells < 2) continue;  // a single cell is a spur, not a valley
       River r;
       r.parent = st.parent;
       r.parentVertex = st.parentVertex;
