@@ -135,6 +135,13 @@ std::vector<std::string> StyleCatalog::documented_layers() const {
   return out;
 }
 
+std::vector<std::string> StyleCatalog::documented_fields(const std::string& layer) const {
+  std::vector<std::string> out;
+  if (auto it = fields_.find(layer); it != fields_.end())
+    for (const auto& [k, v] : it->second) out.push_back(k);
+  return out;
+}
+
 std::string StyleCatalog::alias(const FieldDoc& doc, AliasLanguage lang) const {
   switch (lang) {
     case AliasLanguage::zh: return doc.zh;

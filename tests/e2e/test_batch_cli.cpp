@@ -125,13 +125,6 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
   return out;
 }
 
-bool has_temp_files(const fs::path& dir) {
-  if (!fs::exists(dir)) return false;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename().string().find(".tmp") != std::string::npos) return true;
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE("batch --help explains the batch file and the exit codes", "[batch][cli]") {
@@ -267,7 +260,7 @@ TEST_CASE("a failing job is reported while the others finish, and bad variants f
   CHECK(fs::exists(tmp / "out/jobs/base.gpkg"));
   CHECK(fs::exists(tmp / "out/jobs/strict.gpkg"));
   CHECK_FALSE(fs::exists(tmp / "out/jobs/missing_dem.gpkg"));
-  CHECK_FALSE(has_temp_files(tmp / "out/jobs"));
+  CHECK_FALSE(testsupport::has_temp_files(tmp / "out/jobs"));
   CHECK_THAT(testsupport::read_text(tmp / "out/batch.log"), Catch::Contains("job missing_dem failed with exit code 2"));
   CHECK_THAT(testsupport::read_text(tmp / "out/logs/missing_dem.log"), Catch::Contains("no-such-dem.tif"));
   // A job's scenario runs alone with `relocplan run`.
@@ -361,7 +354,7 @@ TEST_CASE("a batch killed with SIGKILL resumes without redoing finished jobs", "
     }
   }
   CHECK_THAT(r.err, Catch::Contains(std::to_string(before.size()) + " skipped"));
-  CHECK_FALSE(has_temp_files(jobs));
+  CHECK_FALSE(testsupport::has_temp_files(jobs));
 
   // Everything is complete now: a second resume runs nothing.
   const auto again = run_command({kExe, "batch", (tmp / "batch.toml").string(), "--resume", "-j", "1"});

@@ -50,13 +50,6 @@ std::size_t csv_rows(const fs::path& csv) {
   return n - 1;
 }
 
-bool has_temp_files(const fs::path& dir) {
-  if (!fs::exists(dir)) return false;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().filename().string().find(".tmp") != std::string::npos) return true;
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE("the version option names relocplan and its libraries", "[cli]") {
@@ -186,7 +179,7 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
     CHECK(d.cols > 1000);
     CHECK(d.nodata.has_value());
   }
-  CHECK_FALSE(has_temp_files(kSampleDir / "out"));
+  CHECK_FALSE(testsupport::has_temp_files(kSampleDir / "out"));
 
   SECTION("the same run again keeps the output unless --overwrite is given") {
     const auto before = fs::last_write_time(out);
@@ -242,7 +235,7 @@ TEST_CASE("Ctrl-C cancels cleanly: exit 130, no output, no temporary files", "[c
   }
   bool saw_temp = false;
   for (int i = 0; i < 30000 && !saw_temp; ++i) {
-    saw_temp = has_temp_files(out_dir);
+    saw_temp = testsupport::has_temp_files(out_dir);
     if (!saw_temp) std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
   ::kill(pid, SIGINT);
@@ -252,5 +245,5 @@ TEST_CASE("Ctrl-C cancels cleanly: exit 130, no output, no temporary files", "[c
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 130);
   CHECK_FALSE(fs::exists(out_dir / "cancel.gpkg"));
-  CHECK_FALSE(has_temp_files(out_dir));
+  CHECK_FALSE(testsupport::has_temp_files(out_dir));
 }

@@ -88,13 +88,11 @@ def run_sample(exe, data_dir, template, work):
 
 
 def renderer_xml(renderer):
+    """The renderer as QGIS serialises it ('' for none), for comparing two renderers."""
+    if renderer is None:
+        return ""
     doc = QDomDocument()
-    return doc.toString() if renderer is None else _save(renderer, doc)
-
-
-def _save(renderer, doc):
-    elem = renderer.save(doc, QgsReadWriteContext())
-    doc.appendChild(elem)
+    doc.appendChild(renderer.save(doc, QgsReadWriteContext()))
     return doc.toString()
 
 

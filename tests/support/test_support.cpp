@@ -245,6 +245,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::vecto
 }
 
 fs::path shared_data_dir() { return fs::path(RELOCPLAN_SHARED_DIR) / "data" / "real"; }
+bool has_temp_files(const fs::path& dir) {
+  if (!fs::exists(dir)) return false;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".tmp") != std::string::npos) return true;
+  return false;
+}
+
 bool shared_data_present() { return fs::is_directory(shared_data_dir()); }
 
 }  // namespace testsupport

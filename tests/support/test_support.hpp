@@ -71,6 +71,9 @@ struct CommandResult {
 // Runs a program (no shell) and captures its output. `env` entries are NAME=VALUE.
 CommandResult run_command(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
 
+// True when `dir` holds a temporary output file (a name with ".tmp").
+bool has_temp_files(const fs::path& dir);
+
 bool shared_data_present();
 fs::path shared_data_dir();
 

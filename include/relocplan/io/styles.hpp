@@ -52,6 +52,7 @@ class StyleCatalog {
   const std::string* qml(const std::string& layer) const;
   std::vector<std::string> styled_layers() const;
   std::vector<std::string> documented_layers() const;
+  std::vector<std::string> documented_fields(const std::string& layer) const;  // by name
 
   std::string alias(const FieldDoc& doc, AliasLanguage lang) const;
   std::string title_text(const std::string& layer, AliasLanguage lang) const;  // the layer name when unknown
