@@ -87,9 +87,8 @@ void apply_palette(GDALRasterBandH band, const std::vector<PaletteEntry>& palett
 }  // namespace
 
 void RasterStrips::set_palette(const std::vector<PaletteEntry>& palette) {
-  if (type_ != Type::byte_classes || !ds_) throw core::InternalError("a colour table needs an open class raster");
-  palette_ = palette;
-  apply_palette(GDALGetRasterBand(ds_.get(), 1), palette);
+  if (type_ != Type::byte_classes) throw core::InternalError("a colour table needs a class raster");
+  palette_ = palette;  // applied when the raster is copied into the GeoPackage
 }
 
 void RasterStrips::write_rows(std::size_t row0, std::size_t nrows, const float* values) {

@@ -1126,7 +1126,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   auto put = [&](const std::string& k, const std::string& v) { info.rows.push_back({k, v}); };
   for (const auto& lv : core::library_versions()) put("version." + lv.name, lv.version);
   put("scenario.file", s.file.string());
-  put("scenario.sha256", io::sha256_file(s.file));
+  const std::string scenario_sha256 = io::sha256_file(s.file);
+  put("scenario.sha256", scenario_sha256);
   put("scenario.text", s.text);
   put("project.name", s.name);
   put("started_utc", started_utc);
@@ -1241,7 +1242,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
                          {"CREATED_UTC", started_utc},
                          {"SOFTWARE", "relocplan " + std::string(core::relocplan_version())},
                          {"SCENARIO_FILE", s.file.string()},
-                         {"SCENARIO_SHA256", io::sha256_file(s.file)},
+                         {"SCENARIO_SHA256", scenario_sha256},
                          {"CRS", plan.working_crs.describe()},
                          {"CELL_SIZE_M", fixed(grid.cell_size(), 3)},
                          {"SOURCES", source_list}});

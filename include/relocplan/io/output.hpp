@@ -77,7 +77,7 @@ class RasterStrips {
   RasterStrips(const std::filesystem::path& path, const raster::Grid& grid, Type type = Type::float32,
                double nodata = kNoData);
   Type type() const { return type_; }
-  // The colour table of a byte_classes raster (before close()).
+  // The colour table and class names of a byte_classes raster.
   void set_palette(const std::vector<PaletteEntry>& palette);
   // Rows [row0, row0 + nrows), full width; NaN becomes NoData.
   void write_rows(std::size_t row0, std::size_t nrows, const float* values);
