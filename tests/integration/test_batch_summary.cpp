@@ -658,6 +658,13 @@ TEST_CASE("site groups and village counts on hand-made job outputs", "[batch][su
   CHECK(str(villages[2][1]) == "2");
   CHECK(str(villages[2][4]) == "NULL");
   CHECK(str(villages[0][6]) == "NULL");  // not a sensitivity batch
+  // The view of the villages whose decision depends on the job: V1 and V2
+  // (candidates in 2 of 4 jobs), not V3 (never a candidate).
+  const auto contested = query(sum, "SELECT village_id, candidate_share FROM contested_villages ORDER BY village_id");
+  REQUIRE(contested.size() == 2);
+  CHECK(str(contested[0][0]) == "V1");
+  CHECK(str(contested[1][0]) == "V2");
+  CHECK(std::stod(*contested[0][1]) == Approx(0.5));
 
   // Per county: j2 has sites only in A县 and a village in B县.
   const auto j2 = query(sum, "SELECT county, villages, candidate_villages, sites, capacity_people, relocating_households, "
