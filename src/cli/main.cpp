@@ -19,7 +19,6 @@
 #include "relocplan/batch/batch_file.hpp"
 #include "relocplan/batch/runner.hpp"
 #include "relocplan/batch/summary.hpp"
-#include "relocplan/io/output.hpp"
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/log.hpp"
@@ -56,7 +55,8 @@ const char* kBatchExitCodes =
     "  2    usage error, or an invalid batch file or job scenario (unknown key, wrong type, empty list,\n"
     "       a variant that sets a key the scenario does not know, a split value that names no feature)\n"
     "  3    input data error while preparing the batch (the split layer cannot be read)\n"
-    "  4    output error: job outputs exist without --resume or --overwrite, or cannot be written\n"
+    "  4    output error: job outputs or the batch summary exist without --resume or --overwrite, or\n"
+    "       cannot be written\n"
     "  5    internal error\n"
     "  6    one or more jobs failed; the others ran to the end (see the batch log and logs/<job id>.log)\n"
     "  130  cancelled (Ctrl-C); running jobs are stopped and leave no output behind\n";
