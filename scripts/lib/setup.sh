@@ -12,7 +12,7 @@ BUILD_DIR="${RELOCPLAN_BUILD_DIR:-$RELOCPLAN_ROOT/build}"
 RELOCPLAN_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libgdal-dev gdal-bin python3-gdal libproj-dev proj-data libgeos-dev libsqlite3-dev
-  libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libssl-dev catch2
+  libboost-dev libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libssl-dev catch2 liblemon-dev
 )
 
 install_missing_packages() {

@@ -1,12 +1,73 @@
 #include "relocplan/allocation/allocate.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <map>
+#include <numeric>
+#include <thread>
+#include <tuple>
 
+#include "relocplan/core/error.hpp"
 #include "relocplan/raster/distance.hpp"
 
 namespace relocplan::allocation {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+long long cell_index(const raster::Grid& grid, double x, double y) {
+  auto rc = grid.cell_of(x, y);
+  return rc ? static_cast<long long>(rc->first * grid.cols() + rc->second) : -1;
+}
+
+bool pair_order(const Pair& a, const Pair& b) { return std::tie(a.village, a.site) < std::tie(b.village, b.site); }
+
+// Straight-line pairs within max_distance_m: sites bucketed in squares of
+// that size, so each village looks at the 3 x 3 squares around it only.
+std::vector<Pair> distance_pairs(const std::vector<Place>& villages, const std::vector<Place>& sites,
+                                 double max_distance_m) {
+  std::vector<Pair> pairs;
+  if (!(max_distance_m >= 0)) return pairs;
+  const double side = std::max(max_distance_m, 1.0);
+  auto square = [&](double v) { return static_cast<long long>(std::floor(v / side)); };
+  std::map<std::pair<long long, long long>, std::vector<std::size_t>> buckets;
+  for (std::size_t j = 0; j < sites.size(); ++j) buckets[{square(sites[j].x), square(sites[j].y)}].push_back(j);
+  for (std::size_t i = 0; i < villages.size(); ++i) {
+    const long long bx = square(villages[i].x), by = square(villages[i].y);
+    for (long long dx = -1; dx <= 1; ++dx)
+      for (long long dy = -1; dy <= 1; ++dy) {
+        auto it = buckets.find({bx + dx, by + dy});
+        if (it == buckets.end()) continue;
+        for (std::size_t j : it->second) {
+          const double d = std::hypot(villages[i].x - sites[j].x, villages[i].y - sites[j].y);
+          if (d <= max_distance_m) pairs.push_back({i, j, d});
+        }
+      }
+  }
+  std::sort(pairs.begin(), pairs.end(), pair_order);
+  return pairs;
+}
+
+// Union-find over villages (0 .. V-1) and sites (V .. V+S-1).
+struct Groups {
+  std::vector<std::size_t> parent;
+  explicit Groups(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), std::size_t{0}); }
+  std::size_t find(std::size_t a) {
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  }
+  void join(std::size_t a, std::size_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+  }
+};
+
+}  // namespace
 
 double urban_share_of(const Solution& solution, const std::vector<Place>& sites) {
   double all = 0, urban = 0;
@@ -17,65 +78,216 @@ double urban_share_of(const Solution& solution, const std::vector<Place>& sites)
   return all > 0 ? urban / all : 0.0;
 }
 
+Solution solve_pairs(const std::vector<Demand>& demands, const std::vector<Supply>& supplies,
+                     const std::vector<Pair>& pairs, bool keep_villages_whole) {
+  const std::size_t nv = demands.size(), ns = supplies.size();
+  Groups groups(nv + ns);
+  for (const Pair& p : pairs) {
+    if (p.village >= nv || p.site >= ns)
+      throw core::InternalError("allocation: a pair names village " + std::to_string(p.village) + " and site " +
+                                std::to_string(p.site) + " of " + std::to_string(nv) + " and " + std::to_string(ns));
+    groups.join(p.village, nv + p.site);
+  }
+  // Members of each group, in index order; groups in order of their first village.
+  std::map<std::size_t, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> members;
+  for (std::size_t v = 0; v < nv; ++v) members[groups.find(v)].first.push_back(v);
+  for (std::size_t s = 0; s < ns; ++s) {
+    auto it = members.find(groups.find(nv + s));
+    if (it != members.end()) it->second.second.push_back(s);
+  }
+  std::vector<std::size_t> local_of(nv + ns, 0);
+  for (const auto& [root, m] : members) {
+    for (std::size_t k = 0; k < m.first.size(); ++k) local_of[m.first[k]] = k;
+    for (std::size_t k = 0; k < m.second.size(); ++k) local_of[nv + m.second[k]] = k;
+  }
+  std::map<std::size_t, std::vector<const Pair*>> pairs_of;
+  for (const Pair& p : pairs) pairs_of[groups.find(p.village)].push_back(&p);
+
+  Solution out;
+  out.exact = true;
+  double lower_bound = 0;
+  bool have_bound = keep_villages_whole;
+  for (const auto& [root, m] : members) {
+    const auto& [vs, ss] = m;
+    if (ss.empty()) {
+      // No site within range of any village of the group (a lone village).
+      for (std::size_t v : vs)
+        if (demands[v].households > 0) out.unallocated.push_back({v, demands[v].households, reason_no_site});
+      continue;
+    }
+    std::vector<Demand> sub_demands;
+    std::vector<Supply> sub_supplies;
+    for (std::size_t v : vs) sub_demands.push_back(demands[v]);
+    for (std::size_t s : ss) sub_supplies.push_back(supplies[s]);
+    std::vector<Pair> sub_pairs;
+    for (const Pair* p : pairs_of[root]) sub_pairs.push_back({local_of[p->village], local_of[nv + p->site], p->cost});
+    const Solution part = keep_villages_whole ? solve_whole(sub_demands, sub_supplies, sub_pairs)
+                                              : solve_split(sub_demands, sub_supplies, sub_pairs);
+    for (const auto& a : part.assignments)
+      out.assignments.push_back({vs[a.village], ss[a.site], a.households, a.cost_per_household});
+    for (const auto& u : part.unallocated) out.unallocated.push_back({vs[u.village], u.households, u.reason});
+    out.exact = out.exact && part.exact;
+    if (part.lower_bound) lower_bound += *part.lower_bound;
+    else have_bound = false;
+  }
+  std::sort(out.assignments.begin(), out.assignments.end(), [](const Assignment& a, const Assignment& b) {
+    return std::tie(a.village, a.site) < std::tie(b.village, b.site);
+  });
+  std::sort(out.unallocated.begin(), out.unallocated.end(),
+            [](const Unallocated& a, const Unallocated& b) { return a.village < b.village; });
+  for (const Assignment& a : out.assignments) out.total_cost += static_cast<double>(a.households) * a.cost_per_household;
+  if (keep_villages_whole && have_bound) {
+    out.lower_bound = lower_bound;
+    if (out.exact) out.gap = 0.0;
+    else if (lower_bound > 0) out.gap = std::max(0.0, (out.total_cost - lower_bound) / lower_bound);
+    else if (out.total_cost == 0) out.gap = 0.0;
+  } else if (!keep_villages_whole) {
+    out.gap = 0.0;
+  }
+  return out;
+}
+
+std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<float>& friction,
+                                    const std::vector<Place>& villages, const std::vector<Place>& sites,
+                                    double max_travel_min, core::Progress& progress, unsigned threads,
+                                    std::uint64_t* cells_searched) {
+  if (friction.size() != grid.cells())
+    throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.size()) +
+                              " cells for a grid of " + std::to_string(grid.cells()));
+  double min_friction = kInf;
+  for (std::size_t k = 0; k < friction.size(); ++k) {
+    const float f = friction[k];
+    if (f < 0.0f)
+      throw core::InternalError("allocation: negative travel cost " + std::to_string(f) + " per metre at row " +
+                                std::to_string(k / grid.cols()) + ", column " + std::to_string(k % grid.cols()));
+    if (std::isfinite(f)) min_friction = std::min(min_friction, static_cast<double>(f));
+  }
+  // Searches run from whichever side has fewer places (travel cost is
+  // symmetric: a move costs the same both ways).
+  const bool from_sites = sites.size() < villages.size();
+  const auto& sources = from_sites ? sites : villages;
+  const auto& targets = from_sites ? villages : sites;
+  std::vector<std::pair<long long, std::size_t>> target_cells;  // (cell, target), sorted
+  for (std::size_t t = 0; t < targets.size(); ++t) {
+    const long long c = cell_index(grid, targets[t].x, targets[t].y);
+    if (c >= 0) target_cells.emplace_back(c, t);
+  }
+  std::sort(target_cells.begin(), target_cells.end());
+  const std::size_t cols = grid.cols();
+
+  std::vector<std::vector<Pair>> found(sources.size());
+  std::vector<std::uint64_t> settled(sources.size(), 0);
+  std::atomic<std::size_t> next{0}, done{0};
+  std::atomic<bool> stop{false};
+  const core::CancelFlag& cancel = progress.cancel();
+  auto work = [&](raster::LocalCostDistance& search, std::size_t k) {
+    const long long cell = cell_index(grid, sources[k].x, sources[k].y);
+    if (cell < 0) return;
+    const std::size_t row = static_cast<std::size_t>(cell) / cols, col = static_cast<std::size_t>(cell) % cols;
+    if (!search.run(row, col, &cancel)) return;
+    settled[k] = search.settled();
+    for (std::size_t r = search.row0(); r < search.row1(); ++r) {
+      const long long lo = static_cast<long long>(r * cols + search.col0());
+      const long long hi = static_cast<long long>(r * cols + search.col1());
+      auto it = std::lower_bound(target_cells.begin(), target_cells.end(), std::make_pair(lo, std::size_t{0}));
+      for (; it != target_cells.end() && it->first < hi; ++it) {
+        const float c = search.cost_at(r, static_cast<std::size_t>(it->first) % cols);
+        if (!(c <= max_travel_min)) continue;
+        found[k].push_back(from_sites ? Pair{it->second, k, c} : Pair{k, it->second, c});
+      }
+    }
+  };
+  auto make_search = [&] {
+    return raster::LocalCostDistance(friction.data(), grid.rows(), grid.cols(), grid.cell_size(), max_travel_min,
+                                     min_friction);
+  };
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n_threads = static_cast<unsigned>(
+      std::min<std::size_t>(threads == 0 ? cores : threads, std::max<std::size_t>(1, sources.size())));
+  std::vector<std::exception_ptr> failures(n_threads);
+  {
+    std::vector<std::jthread> helpers;
+    auto loop = [&](unsigned t, bool report) {
+      try {
+        auto search = make_search();
+        for (std::size_t k; !stop.load() && (k = next.fetch_add(1)) < sources.size();) {
+          work(search, k);
+          const std::size_t finished = done.fetch_add(1) + 1;
+          if (report) progress.update(static_cast<double>(finished) / static_cast<double>(sources.size()));
+        }
+        if (report) progress.update(static_cast<double>(done.load()) / static_cast<double>(std::max<std::size_t>(1, sources.size())));
+      } catch (...) {
+        failures[t] = std::current_exception();
+        stop.store(true);
+      }
+    };
+    for (unsigned t = 1; t < n_threads; ++t) helpers.emplace_back(loop, t, false);
+    loop(0, true);  // this thread reports progress (and sees Ctrl-C) between its own searches
+  }  // the helpers are joined here
+  for (auto& f : failures)
+    if (f) std::rethrow_exception(f);
+  // A search stopped by Ctrl-C leaves its results incomplete: report the cancellation.
+  progress.update(1.0);
+
+  std::vector<Pair> pairs;
+  for (std::size_t k = 0; k < found.size(); ++k) {
+    pairs.insert(pairs.end(), found[k].begin(), found[k].end());
+    if (cells_searched) *cells_searched += settled[k];
+  }
+  std::sort(pairs.begin(), pairs.end(), pair_order);
+  return pairs;
+}
+
 AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction, std::vector<Place> villages,
-                          std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress) {
-  constexpr double kInf = std::numeric_limits<double>::infinity();
+                          std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress,
+                          unsigned threads) {
   AllocationResult r;
   r.cost_unit = spec.cost == "distance" ? "m" : "min";
   const bool travel = spec.cost != "distance";
-  const double limit = travel ? spec.max_travel_min : spec.max_distance_m;
-  for (const auto& v : villages) r.problem.demands.push_back({v.id, v.households, v.county});
-  for (const auto& s : sites) r.problem.supplies.push_back({s.id, s.households, s.county});
-  r.problem.cost.assign(villages.size(), std::vector<double>(sites.size(), kInf));
-  // The cell of each site's point: travel time is read there.
-  std::vector<long long> site_cell(sites.size(), -1);
-  for (std::size_t j = 0; j < sites.size(); ++j)
-    if (auto rc = grid.cell_of(sites[j].x, sites[j].y))
-      site_cell[j] = static_cast<long long>(rc->first * grid.cols() + rc->second);
+  std::vector<Demand> demands;
+  std::vector<Supply> supplies;
+  for (const auto& v : villages) demands.push_back({v.id, v.households, v.county});
+  for (const auto& s : sites) supplies.push_back({s.id, s.households, s.county});
+
   progress.begin("allocation costs");
-  // Travel time over the cost surface is symmetric (a move costs the same
-  // both ways), so Dijkstra runs from whichever side has fewer places: from
-  // each village, or from each site. Each run stops at the maximum travel time.
-  auto cell_index = [&](double x, double y) -> long long {
-    auto rc = grid.cell_of(x, y);
-    return rc ? static_cast<long long>(rc->first * grid.cols() + rc->second) : -1;
-  };
-  std::vector<long long> village_cell(villages.size());
-  for (std::size_t i = 0; i < villages.size(); ++i) village_cell[i] = cell_index(villages[i].x, villages[i].y);
-  auto from = [&](long long cell) {
-    std::vector<std::uint8_t> source(grid.cells(), 0);
-    if (cell >= 0) source[static_cast<std::size_t>(cell)] = 1;
-    return raster::cost_distance(friction, grid.rows(), grid.cols(), grid.cell_size(), source, limit, &progress);
-  };
-  auto set_cost = [&](std::size_t i, std::size_t j, double c) {
-    const bool crossing = villages[i].county != sites[j].county;
-    if (crossing && spec.same_county) return;
-    if (!(c <= limit)) return;
-    r.problem.cost[i][j] = c + (crossing ? spec.cross_county_penalty : 0.0);
-  };
-  if (!travel) {
-    for (std::size_t i = 0; i < villages.size(); ++i)
-      for (std::size_t j = 0; j < sites.size(); ++j)
-        set_cost(i, j, std::hypot(villages[i].x - sites[j].x, villages[i].y - sites[j].y));
-  } else if (sites.size() < villages.size()) {
-    for (std::size_t j = 0; j < sites.size(); ++j) {
-      const auto minutes = from(site_cell[j]);
-      for (std::size_t i = 0; i < villages.size(); ++i)
-        if (village_cell[i] >= 0) set_cost(i, j, minutes[static_cast<std::size_t>(village_cell[i])]);
-      progress.update(static_cast<double>(j + 1) / static_cast<double>(sites.size()));
-    }
-  } else {
-    for (std::size_t i = 0; i < villages.size(); ++i) {
-      const auto minutes = from(village_cell[i]);
-      for (std::size_t j = 0; j < sites.size(); ++j)
-        if (site_cell[j] >= 0) set_cost(i, j, minutes[static_cast<std::size_t>(site_cell[j])]);
-      progress.update(static_cast<double>(i + 1) / static_cast<double>(villages.size()));
-    }
-  }
+  std::vector<Pair> reach = travel ? travel_time_pairs(grid, friction, villages, sites, spec.max_travel_min, progress,
+                                                       threads, &r.cells_searched)
+                                   : distance_pairs(villages, sites, spec.max_distance_m);
   progress.end();
+  // The county rule: pairs across counties are dropped, or pay the penalty.
+  for (const Pair& p : reach) {
+    const bool crossing = villages[p.village].county != sites[p.site].county;
+    if (crossing && spec.same_county) continue;
+    r.pairs.push_back({p.village, p.site, p.cost + (crossing ? spec.cross_county_penalty : 0.0)});
+  }
+  std::vector<Pair>().swap(reach);
+  {
+    // Group sizes, for run_info.
+    Groups g(villages.size() + sites.size());
+    for (const Pair& p : r.pairs) g.join(p.village, villages.size() + p.site);
+    std::map<std::size_t, std::pair<std::size_t, std::size_t>> size;
+    for (const Pair& p : r.pairs) (void)size[g.find(p.village)];
+    for (std::size_t v = 0; v < villages.size(); ++v) {
+      auto it = size.find(g.find(v));
+      if (it != size.end()) ++it->second.first;
+    }
+    for (std::size_t s = 0; s < sites.size(); ++s) {
+      auto it = size.find(g.find(villages.size() + s));
+      if (it != size.end()) ++it->second.second;
+    }
+    r.components = size.size();
+    for (const auto& [root, vs] : size)
+      if (vs.first * vs.second > r.largest_component_villages * r.largest_component_sites) {
+        r.largest_component_villages = vs.first;
+        r.largest_component_sites = vs.second;
+      }
+  }
+
   progress.begin("allocation");
-  auto solve = [&](const Problem& p) { return spec.keep_villages_whole ? solve_whole(p) : solve_split(p); };
-  r.solution = solve(r.problem);
+  auto solve = [&](const std::vector<Pair>& pairs) {
+    return solve_pairs(demands, supplies, pairs, spec.keep_villages_whole);
+  };
+  r.solution = solve(r.pairs);
   r.urban_share = urban_share_of(r.solution, sites);
   if (spec.urban_share && r.urban_share < *spec.urban_share) {
     // The target as a Lagrangian incentive: a cost added to every non-urban
@@ -85,15 +297,12 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
     // the cheapest at that incentive, not necessarily the cheapest plan that
     // meets the target exactly (that needs a side constraint on the flow).
     double max_cost = 0;
-    for (const auto& row : r.problem.cost)
-      for (double c : row)
-        if (std::isfinite(c)) max_cost = std::max(max_cost, c);
+    for (const Pair& p : r.pairs) max_cost = std::max(max_cost, p.cost);
     auto with_incentive = [&](double lambda) {
-      Problem p = r.problem;
-      for (auto& row : p.cost)
-        for (std::size_t j = 0; j < row.size(); ++j)
-          if (std::isfinite(row[j]) && !sites[j].urban) row[j] += lambda;
-      return solve(p);
+      std::vector<Pair> q = r.pairs;
+      for (Pair& p : q)
+        if (!sites[p.site].urban) p.cost += lambda;
+      return solve(q);
     };
     double lo = 0, hi = 2 * max_cost + 1;
     Solution best = with_incentive(hi);
@@ -101,6 +310,7 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
       r.urban_target_met = false;  // not reachable: the most urban allocation is kept
     } else {
       for (int it = 0; it < 30; ++it) {
+        progress.update(static_cast<double>(it) / 30.0);
         const double mid = 0.5 * (lo + hi);
         Solution s = with_incentive(mid);
         if (urban_share_of(s, sites) + 1e-12 >= *spec.urban_share) {
@@ -112,10 +322,11 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
       }
     }
     r.urban_incentive = hi;
-    // True costs for the chosen plan.
+    // True costs for the chosen plan (pairs are sorted by village, then site).
     best.total_cost = 0;
     for (auto& a : best.assignments) {
-      a.cost_per_household = r.problem.cost[a.village][a.site];
+      auto it = std::lower_bound(r.pairs.begin(), r.pairs.end(), Pair{a.village, a.site, 0}, pair_order);
+      a.cost_per_household = it->cost;
       best.total_cost += static_cast<double>(a.households) * a.cost_per_household;
     }
     best.lower_bound.reset();

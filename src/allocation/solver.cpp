@@ -1,9 +1,9 @@
 #include "relocplan/allocation/solver.hpp"
 
 #include <algorithm>
-#include <boost/graph/adjacency_list.hpp>
-#include <boost/graph/successive_shortest_path_nonnegative_weights.hpp>
 #include <cmath>
+#include <lemon/network_simplex.h>
+#include <lemon/smart_graph.h>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -16,47 +16,53 @@
 namespace relocplan::allocation {
 namespace {
 
-// Marks a disallowed (village, site) pair in the scaled cost matrix.
+// Marks a disallowed (village, site) pair.
 constexpr std::int64_t not_allowed = -1;
 
 // Above this, scaled costs times households could overflow 64-bit sums.
 constexpr double max_scaled_objective = 1e17;
 
+// One allowed site of a village: canonical site index, scaled and input cost.
+struct Option {
+  std::size_t site = 0;
+  std::int64_t cost_milli = 0;
+  double cost = 0;
+};
+
 // The problem in canonical order (villages and sites sorted by id, then input
-// index), with costs scaled to integers. Working on the canonical order makes
-// the result independent of the input order.
+// index), with costs scaled to integers, held sparse: only allowed pairs.
+// Working on the canonical order makes the result independent of the input
+// order.
 struct Canonical {
   std::vector<std::size_t> village_of;  // canonical village -> input index
   std::vector<std::size_t> site_of;     // canonical site -> input index
   std::vector<std::int64_t> households;
   std::vector<std::int64_t> capacity;
-  std::vector<std::vector<std::int64_t>> cost_milli;  // not_allowed or >= 0
-  std::vector<std::vector<std::size_t>> allowed;      // per village: sites by (cost, site)
+  std::vector<std::vector<Option>> allowed;  // per village: by (cost, site)
+  std::vector<std::vector<Option>> by_site;  // per village: by site, for look-ups
+
+  // The scaled cost of (v, s), or not_allowed.
+  std::int64_t cost(std::size_t v, std::size_t s) const {
+    const auto& row = by_site[v];
+    auto it = std::lower_bound(row.begin(), row.end(), s, [](const Option& o, std::size_t site) { return o.site < site; });
+    return it != row.end() && it->site == s ? it->cost_milli : not_allowed;
+  }
 };
 
 bool is_allowed(double cost) { return std::isfinite(cost); }
 
-Canonical canonicalise(const Problem& p) {
-  const std::size_t n_villages = p.demands.size();
-  const std::size_t n_sites = p.supplies.size();
-  if (p.cost.size() != n_villages) {
-    throw core::ScenarioError("allocation: the cost matrix has " + std::to_string(p.cost.size()) +
-                              " rows but there are " + std::to_string(n_villages) + " villages");
-  }
-  for (std::size_t v = 0; v < n_villages; ++v) {
-    const Demand& d = p.demands[v];
-    if (p.cost[v].size() != n_sites) {
-      throw core::ScenarioError("allocation: the cost row of village '" + d.village_id + "' has " +
-                                std::to_string(p.cost[v].size()) + " entries but there are " +
-                                std::to_string(n_sites) + " sites");
-    }
+Canonical canonicalise(const std::vector<Demand>& demands, const std::vector<Supply>& supplies,
+                       const std::vector<Pair>& pairs) {
+  const std::size_t n_villages = demands.size();
+  const std::size_t n_sites = supplies.size();
+  for (const Demand& d : demands) {
     if (d.households < 0) {
       throw core::ScenarioError("allocation: village '" + d.village_id +
                                 "' has a negative number of households (" +
                                 std::to_string(d.households) + ")");
     }
   }
-  for (const Supply& s : p.supplies) {
+  for (const Supply& s : supplies) {
     if (s.capacity_households < 0) {
       throw core::ScenarioError("allocation: site '" + s.site_id + "' has a negative capacity (" +
                                 std::to_string(s.capacity_households) + " households)");
@@ -67,47 +73,59 @@ Canonical canonicalise(const Problem& p) {
   c.village_of.resize(n_villages);
   std::iota(c.village_of.begin(), c.village_of.end(), std::size_t{0});
   std::sort(c.village_of.begin(), c.village_of.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(p.demands[a].village_id, a) < std::tie(p.demands[b].village_id, b);
+    return std::tie(demands[a].village_id, a) < std::tie(demands[b].village_id, b);
   });
   c.site_of.resize(n_sites);
   std::iota(c.site_of.begin(), c.site_of.end(), std::size_t{0});
   std::sort(c.site_of.begin(), c.site_of.end(), [&](std::size_t a, std::size_t b) {
-    return std::tie(p.supplies[a].site_id, a) < std::tie(p.supplies[b].site_id, b);
+    return std::tie(supplies[a].site_id, a) < std::tie(supplies[b].site_id, b);
   });
+  std::vector<std::size_t> canonical_village(n_villages), canonical_site(n_sites);
+  for (std::size_t v = 0; v < n_villages; ++v) canonical_village[c.village_of[v]] = v;
+  for (std::size_t s = 0; s < n_sites; ++s) canonical_site[c.site_of[s]] = s;
 
-  double objective_bound = 0;
   c.households.resize(n_villages);
-  c.cost_milli.assign(n_villages, std::vector<std::int64_t>(n_sites, not_allowed));
+  for (std::size_t v = 0; v < n_villages; ++v) c.households[v] = demands[c.village_of[v]].households;
+  c.capacity.resize(n_sites);
+  for (std::size_t s = 0; s < n_sites; ++s) c.capacity[s] = supplies[c.site_of[s]].capacity_households;
+
+  c.by_site.resize(n_villages);
+  for (const Pair& pr : pairs) {
+    if (pr.village >= n_villages || pr.site >= n_sites) {
+      throw core::InternalError("allocation: a pair names village " + std::to_string(pr.village) + " and site " +
+                                std::to_string(pr.site) + " of " + std::to_string(n_villages) + " and " +
+                                std::to_string(n_sites));
+    }
+    if (!is_allowed(pr.cost)) continue;
+    if (pr.cost < 0) {
+      throw core::ScenarioError("allocation: the cost from village '" + demands[pr.village].village_id +
+                                "' to site '" + supplies[pr.site].site_id + "' is negative (" +
+                                std::to_string(pr.cost) + ")");
+    }
+    const double scaled = pr.cost * cost_scale_per_unit;
+    if (scaled > max_scaled_objective) {
+      throw core::ScenarioError("allocation: the cost from village '" + demands[pr.village].village_id +
+                                "' to site '" + supplies[pr.site].site_id + "' is too large (" +
+                                std::to_string(pr.cost) + ")");
+    }
+    c.by_site[canonical_village[pr.village]].push_back({canonical_site[pr.site], std::llround(scaled), pr.cost});
+  }
+  double objective_bound = 0;
   c.allowed.resize(n_villages);
   for (std::size_t v = 0; v < n_villages; ++v) {
-    const std::size_t iv = c.village_of[v];
-    c.households[v] = p.demands[iv].households;
-    double max_cost_milli = 0;
-    for (std::size_t s = 0; s < n_sites; ++s) {
-      const double cost = p.cost[iv][c.site_of[s]];
-      if (!is_allowed(cost)) continue;
-      if (cost < 0) {
-        throw core::ScenarioError("allocation: the cost from village '" + p.demands[iv].village_id +
-                                  "' to site '" + p.supplies[c.site_of[s]].site_id +
-                                  "' is negative (" + std::to_string(cost) + ")");
-      }
-      const double scaled = cost * cost_scale_per_unit;
-      if (scaled > max_scaled_objective) {
-        throw core::ScenarioError("allocation: the cost from village '" + p.demands[iv].village_id +
-                                  "' to site '" + p.supplies[c.site_of[s]].site_id +
-                                  "' is too large (" + std::to_string(cost) + ")");
-      }
-      c.cost_milli[v][s] = std::llround(scaled);
-      max_cost_milli = std::max(max_cost_milli, scaled);
-      c.allowed[v].push_back(s);
-    }
-    std::sort(c.allowed[v].begin(), c.allowed[v].end(), [&](std::size_t a, std::size_t b) {
-      return std::make_pair(c.cost_milli[v][a], a) < std::make_pair(c.cost_milli[v][b], b);
+    auto& row = c.by_site[v];
+    // By site, the cheapest first where a pair is given twice; then one per site.
+    std::sort(row.begin(), row.end(),
+              [](const Option& a, const Option& b) { return std::tie(a.site, a.cost) < std::tie(b.site, b.cost); });
+    row.erase(std::unique(row.begin(), row.end(), [](const Option& a, const Option& b) { return a.site == b.site; }),
+              row.end());
+    c.allowed[v] = row;
+    std::sort(c.allowed[v].begin(), c.allowed[v].end(), [](const Option& a, const Option& b) {
+      return std::tie(a.cost_milli, a.site) < std::tie(b.cost_milli, b.site);
     });
+    const double max_cost_milli = c.allowed[v].empty() ? 0.0 : static_cast<double>(c.allowed[v].back().cost_milli);
     objective_bound += (max_cost_milli + 1.0) * static_cast<double>(c.households[v]);
   }
-  c.capacity.resize(n_sites);
-  for (std::size_t s = 0; s < n_sites; ++s) c.capacity[s] = p.supplies[c.site_of[s]].capacity_households;
 
   // The flow's "unallocated" penalty per household is about objective_bound, so
   // the flow objective can reach objective_bound x total households.
@@ -120,18 +138,40 @@ Canonical canonicalise(const Problem& p) {
   return c;
 }
 
-// flow[v][s] in canonical indices -> Solution in input indices, sorted.
-Solution make_solution(const Problem& p, const Canonical& c,
-                       const std::vector<std::vector<std::int64_t>>& flow) {
+// The dense matrix's allowed entries as pairs (after checking its shape).
+std::vector<Pair> pairs_of(const Problem& p) {
+  const std::size_t n_villages = p.demands.size();
+  const std::size_t n_sites = p.supplies.size();
+  if (p.cost.size() != n_villages) {
+    throw core::ScenarioError("allocation: the cost matrix has " + std::to_string(p.cost.size()) +
+                              " rows but there are " + std::to_string(n_villages) + " villages");
+  }
+  std::vector<Pair> pairs;
+  for (std::size_t v = 0; v < n_villages; ++v) {
+    if (p.cost[v].size() != n_sites) {
+      throw core::ScenarioError("allocation: the cost row of village '" + p.demands[v].village_id + "' has " +
+                                std::to_string(p.cost[v].size()) + " entries but there are " +
+                                std::to_string(n_sites) + " sites");
+    }
+    for (std::size_t s = 0; s < n_sites; ++s)
+      if (is_allowed(p.cost[v][s])) pairs.push_back({v, s, p.cost[v][s]});
+  }
+  return pairs;
+}
+
+// Flows per canonical village, aligned with Canonical::allowed[v].
+using Flows = std::vector<std::vector<std::int64_t>>;
+
+// flow[v][k] in canonical indices -> Solution in input indices, sorted.
+Solution make_solution(const Canonical& c, const Flows& flow) {
   Solution out;
   for (std::size_t v = 0; v < flow.size(); ++v) {
     std::int64_t allocated = 0;
-    for (std::size_t s = 0; s < flow[v].size(); ++s) {
-      if (flow[v][s] <= 0) continue;
-      const std::size_t iv = c.village_of[v];
-      const std::size_t is = c.site_of[s];
-      out.assignments.push_back(Assignment{iv, is, flow[v][s], p.cost[iv][is]});
-      allocated += flow[v][s];
+    for (std::size_t k = 0; k < flow[v].size(); ++k) {
+      if (flow[v][k] <= 0) continue;
+      const Option& o = c.allowed[v][k];
+      out.assignments.push_back(Assignment{c.village_of[v], c.site_of[o.site], flow[v][k], o.cost});
+      allocated += flow[v][k];
     }
     if (allocated < c.households[v]) {
       out.unallocated.push_back(Unallocated{c.village_of[v], c.households[v] - allocated,
@@ -151,33 +191,14 @@ Solution make_solution(const Problem& p, const Canonical& c,
 }
 
 // ---------------------------------------------------------------------------
-// Minimum-cost flow (Boost.Graph successive shortest paths with nonnegative
-// weights; graph layout as in Boost's documented example: every arc has a
-// reverse arc with capacity 0 and negated weight).
-
-using FlowTraits = boost::adjacency_list_traits<boost::vecS, boost::vecS, boost::directedS>;
-using FlowGraph = boost::adjacency_list<
-    boost::vecS, boost::vecS, boost::directedS, boost::no_property,
-    boost::property<boost::edge_capacity_t, std::int64_t,
-                    boost::property<boost::edge_residual_capacity_t, std::int64_t,
-                                    boost::property<boost::edge_reverse_t, FlowTraits::edge_descriptor,
-                                                    boost::property<boost::edge_weight_t, std::int64_t>>>>>;
-using FlowEdge = FlowGraph::edge_descriptor;
-
-FlowEdge add_arc(FlowGraph& g, std::size_t from, std::size_t to, std::int64_t capacity, std::int64_t weight) {
-  const FlowEdge forward = boost::add_edge(from, to, g).first;
-  const FlowEdge backward = boost::add_edge(to, from, g).first;
-  boost::put(boost::edge_capacity, g, forward, capacity);
-  boost::put(boost::edge_capacity, g, backward, 0);
-  boost::put(boost::edge_weight, g, forward, weight);
-  boost::put(boost::edge_weight, g, backward, -weight);
-  boost::put(boost::edge_reverse, g, forward, backward);
-  boost::put(boost::edge_reverse, g, backward, forward);
-  return forward;
-}
+// Minimum-cost flow: LEMON's primal network simplex (Dezső, Jüttner & Kovács
+// 2011, "LEMON - an open source C++ graph template library"; Kovács 2015,
+// "Minimum-cost flow algorithms: an experimental evaluation", where it is
+// among the fastest on transportation networks). It works on the sparse
+// graph of allowed pairs only, so its cost grows with the pairs within range.
 
 struct FlowResult {
-  std::vector<std::vector<std::int64_t>> flow;  // [village][site], canonical
+  Flows flow;  // [village][option], canonical
   std::int64_t allocated = 0;
   std::int64_t cost_milli = 0;  // of the allocated part only
 };
@@ -185,58 +206,75 @@ struct FlowResult {
 // Without flow_limit: every household is routed, through a site or through the
 // village's "unallocated" arc, whose cost exceeds the cost of allocating every
 // household, so the optimum allocates as many households as possible first.
-// With flow_limit: no unallocated arcs and a source arc of capacity flow_limit,
+// With flow_limit: no unallocated arcs and a source of flow_limit households,
 // i.e. the cheapest way of allocating exactly flow_limit households (when that
 // many can be allocated).
 FlowResult min_cost_flow(const Canonical& c, std::optional<std::int64_t> flow_limit) {
+  using Graph = lemon::SmartDigraph;
   const std::size_t n_villages = c.households.size();
   const std::size_t n_sites = c.capacity.size();
-  const std::size_t source = n_villages + n_sites;
-  const std::size_t sink = source + 1;
-  const std::size_t limited_source = sink + 1;
-  FlowGraph g(limited_source + 1);
+  Graph g;
+  std::size_t arcs = n_villages + n_sites;
+  for (const auto& row : c.allowed) arcs += row.size();
+  g.reserveNode(static_cast<int>(n_villages + n_sites + 2));
+  g.reserveArc(static_cast<int>(arcs));
+  std::vector<Graph::Node> village(n_villages), site(n_sites);
+  for (auto& n : village) n = g.addNode();
+  for (auto& n : site) n = g.addNode();
+  const Graph::Node sink = g.addNode();
+  const Graph::Node source = flow_limit ? g.addNode() : sink;
+  Graph::ArcMap<std::int64_t> capacity(g), cost(g);
+  Graph::NodeMap<std::int64_t> supply(g, 0);
+  auto arc = [&](Graph::Node from, Graph::Node to, std::int64_t cap, std::int64_t weight) {
+    const Graph::Arc a = g.addArc(from, to);
+    capacity[a] = cap;
+    cost[a] = weight;
+    return a;
+  };
 
-  std::int64_t unallocated_penalty = 1;
+  std::int64_t unallocated_penalty = 1, total = 0;
   for (std::size_t v = 0; v < n_villages; ++v) {
-    std::int64_t max_cost = 0;
-    for (std::size_t s : c.allowed[v]) max_cost = std::max(max_cost, c.cost_milli[v][s]);
+    const std::int64_t max_cost = c.allowed[v].empty() ? 0 : c.allowed[v].back().cost_milli;
     unallocated_penalty += max_cost * c.households[v];
+    total += c.households[v];
   }
-
-  std::vector<std::vector<std::optional<FlowEdge>>> pair_arc(n_villages,
-                                                             std::vector<std::optional<FlowEdge>>(n_sites));
+  std::vector<std::vector<Graph::Arc>> pair_arc(n_villages);
   for (std::size_t v = 0; v < n_villages; ++v) {
     if (c.households[v] == 0) continue;
-    add_arc(g, source, v, c.households[v], 0);
-    for (std::size_t s : c.allowed[v]) {
-      pair_arc[v][s] = add_arc(g, v, n_villages + s, c.households[v], c.cost_milli[v][s]);
-    }
-    if (!flow_limit) add_arc(g, v, sink, c.households[v], unallocated_penalty);
+    if (flow_limit) arc(source, village[v], c.households[v], 0);
+    else supply[village[v]] = c.households[v];
+    for (const Option& o : c.allowed[v]) pair_arc[v].push_back(arc(village[v], site[o.site], c.households[v], o.cost_milli));
+    if (!flow_limit) arc(village[v], sink, c.households[v], unallocated_penalty);
   }
   for (std::size_t s = 0; s < n_sites; ++s) {
-    if (c.capacity[s] > 0) add_arc(g, n_villages + s, sink, c.capacity[s], 0);
+    if (c.capacity[s] > 0) arc(site[s], sink, c.capacity[s], 0);
   }
-  std::size_t start = source;
   if (flow_limit) {
-    add_arc(g, limited_source, source, *flow_limit, 0);
-    start = limited_source;
+    supply[source] = *flow_limit;
+    supply[sink] = -*flow_limit;
+  } else {
+    supply[sink] = -total;
   }
 
-  boost::successive_shortest_path_nonnegative_weights(g, start, sink);
-
+  lemon::NetworkSimplex<Graph, std::int64_t, std::int64_t> simplex(g);
+  simplex.upperMap(capacity).costMap(cost).supplyMap(supply);
+  const auto status = simplex.run();
   FlowResult r;
-  r.flow.assign(n_villages, std::vector<std::int64_t>(n_sites, 0));
+  r.flow.resize(n_villages);
+  if (status != lemon::NetworkSimplex<Graph, std::int64_t, std::int64_t>::OPTIMAL) {
+    if (!flow_limit) throw core::InternalError("allocation: the minimum-cost flow found no solution");
+    return r;  // that many households cannot be allocated: r.allocated stays 0
+  }
   for (std::size_t v = 0; v < n_villages; ++v) {
-    for (std::size_t s = 0; s < n_sites; ++s) {
-      if (!pair_arc[v][s]) continue;
-      const FlowEdge e = *pair_arc[v][s];
-      const std::int64_t f = boost::get(boost::edge_capacity, g, e) - boost::get(boost::edge_residual_capacity, g, e);
+    r.flow[v].assign(c.allowed[v].size(), 0);
+    for (std::size_t k = 0; k < pair_arc[v].size(); ++k) {
+      const std::int64_t f = simplex.flow(pair_arc[v][k]);
       if (f < 0 || f > c.households[v]) {
         throw core::InternalError("allocation: the minimum-cost flow returned an invalid flow");
       }
-      r.flow[v][s] = f;
+      r.flow[v][k] = f;
       r.allocated += f;
-      r.cost_milli += f * c.cost_milli[v][s];
+      r.cost_milli += f * c.allowed[v][k].cost_milli;
     }
   }
   return r;
@@ -265,7 +303,7 @@ void evaluate(const Canonical& c, WholePlan& plan) {
     if (plan.site[v] == no_site) {
       plan.unallocated += c.households[v];
     } else {
-      plan.cost_milli += c.cost_milli[v][plan.site[v]] * c.households[v];
+      plan.cost_milli += c.cost(v, plan.site[v]) * c.households[v];
     }
   }
 }
@@ -285,7 +323,8 @@ void regret_fill(const Canonical& c, std::vector<bool> open, std::vector<std::in
   std::vector<std::size_t> best(n_villages, no_site), second(n_villages, no_site);
   auto refresh = [&](std::size_t v) {
     best[v] = second[v] = no_site;
-    for (std::size_t s : c.allowed[v]) {  // sorted by cost, then site
+    for (const Option& o : c.allowed[v]) {  // sorted by cost, then site
+      const std::size_t s = o.site;
       if (remaining[s] < c.households[v]) continue;
       if (best[v] == no_site) {
         best[v] = s;
@@ -306,7 +345,7 @@ void regret_fill(const Canonical& c, std::vector<bool> open, std::vector<std::in
       if (!open[v] || best[v] == no_site) continue;
       const std::int64_t regret =
           second[v] == no_site ? single_option_regret
-                               : (c.cost_milli[v][second[v]] - c.cost_milli[v][best[v]]) * c.households[v];
+                               : (c.cost(v, second[v]) - c.cost(v, best[v])) * c.households[v];
       if (pick == no_site || regret > pick_regret ||
           (regret == pick_regret && c.households[v] > c.households[pick])) {
         pick = v;
@@ -336,8 +375,8 @@ void regret_fill(const Canonical& c, std::vector<bool> open, std::vector<std::in
 void improve(const Canonical& c, std::vector<std::int64_t>& remaining, WholePlan& plan) {
   const std::size_t n_villages = c.households.size();
   const auto& h = c.households;
-  auto unit = [&](std::size_t v, std::size_t s) { return c.cost_milli[v][s]; };
-  auto allowed = [&](std::size_t v, std::size_t s) { return s != no_site && c.cost_milli[v][s] != not_allowed; };
+  auto unit = [&](std::size_t v, std::size_t s) { return c.cost(v, s); };
+  auto allowed = [&](std::size_t v, std::size_t s) { return s != no_site && c.cost(v, s) != not_allowed; };
   auto place = [&](std::size_t v, std::size_t s) {
     if (plan.site[v] != no_site) remaining[plan.site[v]] += h[v];
     if (s != no_site) remaining[s] -= h[v];
@@ -356,7 +395,8 @@ void improve(const Canonical& c, std::vector<std::int64_t>& remaining, WholePlan
       const std::size_t from = plan.site[v];
       const std::int64_t from_unallocated = from == no_site ? h[v] : 0;
       const std::int64_t from_cost = from == no_site ? 0 : unit(v, from) * h[v];
-      for (std::size_t s : c.allowed[v]) {
+      for (const Option& o : c.allowed[v]) {
+        const std::size_t s = o.site;
         ++work;
         if (s == from || remaining[s] < h[v]) continue;
         if (better(0, unit(v, s) * h[v], from_unallocated, from_cost)) {
@@ -377,7 +417,8 @@ void improve(const Canonical& c, std::vector<std::int64_t>& remaining, WholePlan
           if (v == u || !allowed(u, a)) continue;
           // insert: v leaves a for b, u takes a.
           if (remaining[a] + h[v] >= h[u]) {
-            for (std::size_t b : c.allowed[v]) {
+            for (const Option& ob : c.allowed[v]) {
+              const std::size_t b = ob.site;
               ++work;
               if (b == a || remaining[b] < h[v]) continue;
               place(v, b);
@@ -438,8 +479,9 @@ WholePlan whole_heuristic(const Canonical& c, const FlowResult& split) {
     std::vector<bool> open(n_villages, true);
     if (start == 0) {
       for (std::size_t v = 0; v < n_villages; ++v) {
-        for (std::size_t s = 0; s < c.capacity.size(); ++s) {
-          if (c.households[v] > 0 && split.flow[v][s] == c.households[v]) {
+        for (std::size_t k = 0; k < c.allowed[v].size(); ++k) {
+          if (c.households[v] > 0 && split.flow[v][k] == c.households[v]) {
+            const std::size_t s = c.allowed[v][k].site;
             plan.site[v] = s;
             remaining[s] -= c.households[v];
             open[v] = false;
@@ -482,7 +524,7 @@ bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t wor
   std::vector<std::int64_t> suffix_min_unit_cost(depth_count + 1, std::numeric_limits<std::int64_t>::max());
   for (std::size_t d = depth_count; d-- > 0;) {
     const std::size_t v = order[d];
-    const std::int64_t cheapest = c.cost_milli[v][c.allowed[v].front()];
+    const std::int64_t cheapest = c.allowed[v].front().cost_milli;
     suffix_households[d] = suffix_households[d + 1] + c.households[v];
     suffix_min_cost[d] = suffix_min_cost[d + 1] + cheapest * c.households[v];
     suffix_min_unit_cost[d] = std::min(suffix_min_unit_cost[d + 1], cheapest);
@@ -504,7 +546,7 @@ bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t wor
     } else {
       remaining[current[v]] += c.households[v];
       remaining_total += c.households[v];
-      cost -= c.cost_milli[v][current[v]] * c.households[v];
+      cost -= c.cost(v, current[v]) * c.households[v];
       current[v] = no_site;
     }
   };
@@ -538,12 +580,12 @@ bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t wor
         for (std::size_t k = d; k < depth_count; ++k) {
           const std::size_t v = order[k];
           bool fits = false;
-          for (std::size_t s : c.allowed[v]) {  // sorted by cost
+          for (const Option& o : c.allowed[v]) {  // sorted by cost
             ++work;
-            if (remaining[s] < c.households[v]) continue;
+            if (remaining[o.site] < c.households[v]) continue;
             fit_households += c.households[v];
-            fit_cost += c.cost_milli[v][s] * c.households[v];
-            fit_min_unit_cost = std::min(fit_min_unit_cost, c.cost_milli[v][s]);
+            fit_cost += o.cost_milli * c.households[v];
+            fit_min_unit_cost = std::min(fit_min_unit_cost, o.cost_milli);
             fits = true;
             break;
           }
@@ -572,11 +614,11 @@ bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t wor
       while (choice[d] < options) {
         const std::size_t k = choice[d]++;
         if (k < c.allowed[v].size()) {
-          const std::size_t s = c.allowed[v][k];
+          const std::size_t s = c.allowed[v][k].site;
           if (remaining[s] < c.households[v]) continue;
           remaining[s] -= c.households[v];
           remaining_total -= c.households[v];
-          cost += c.cost_milli[v][s] * c.households[v];
+          cost += c.allowed[v][k].cost_milli * c.households[v];
           current[v] = s;
         } else {
           unallocated += c.households[v];
@@ -597,9 +639,9 @@ bool branch_and_bound(const Canonical& c, WholePlan& incumbent, std::int64_t wor
   }
 }
 
-Solution solve_split_canonical(const Problem& p, const Canonical& c) {
+Solution solve_split_canonical(const Canonical& c) {
   const FlowResult r = min_cost_flow(c, std::nullopt);
-  Solution out = make_solution(p, c, r.flow);
+  Solution out = make_solution(c, r.flow);
   out.exact = true;
   out.gap = 0.0;
   return out;
@@ -607,13 +649,20 @@ Solution solve_split_canonical(const Problem& p, const Canonical& c) {
 
 }  // namespace
 
-Solution solve_split(const Problem& p) {
-  const Canonical c = canonicalise(p);
-  return solve_split_canonical(p, c);
+Solution solve_split(const std::vector<Demand>& demands, const std::vector<Supply>& supplies,
+                     const std::vector<Pair>& pairs) {
+  return solve_split_canonical(canonicalise(demands, supplies, pairs));
 }
 
+Solution solve_split(const Problem& p) { return solve_split(p.demands, p.supplies, pairs_of(p)); }
+
 Solution solve_whole(const Problem& p, std::size_t max_exact_pairs) {
-  const Canonical c = canonicalise(p);
+  return solve_whole(p.demands, p.supplies, pairs_of(p), max_exact_pairs);
+}
+
+Solution solve_whole(const std::vector<Demand>& demands, const std::vector<Supply>& supplies,
+                     const std::vector<Pair>& pair_list, std::size_t max_exact_pairs) {
+  const Canonical c = canonicalise(demands, supplies, pair_list);
   std::size_t pairs = 0;
   for (const auto& sites : c.allowed) pairs += sites.size();
 
@@ -628,15 +677,16 @@ Solution solve_whole(const Problem& p, std::size_t max_exact_pairs) {
     exact = branch_and_bound(c, plan, work_budget);
   }
 
-  std::vector<std::vector<std::int64_t>> flow(c.households.size(), std::vector<std::int64_t>(c.capacity.size(), 0));
+  Flows flow(c.households.size());
   std::int64_t allocated = 0;
   for (std::size_t v = 0; v < plan.site.size(); ++v) {
-    if (plan.site[v] != no_site) {
-      flow[v][plan.site[v]] = c.households[v];
-      allocated += c.households[v];
-    }
+    flow[v].assign(c.allowed[v].size(), 0);
+    if (plan.site[v] == no_site) continue;
+    for (std::size_t k = 0; k < c.allowed[v].size(); ++k)
+      if (c.allowed[v][k].site == plan.site[v]) flow[v][k] = c.households[v];
+    allocated += c.households[v];
   }
-  Solution out = make_solution(p, c, flow);
+  Solution out = make_solution(c, flow);
   out.exact = exact;
 
   // Lower bound: the cheapest split plan moving the same number of households.
@@ -647,7 +697,7 @@ Solution solve_whole(const Problem& p, std::size_t max_exact_pairs) {
   if (bound.allocated != allocated) {
     throw core::InternalError("allocation: the lower-bound flow could not move the allocated households");
   }
-  const Solution bound_solution = make_solution(p, c, bound.flow);
+  const Solution bound_solution = make_solution(c, bound.flow);
   out.lower_bound = bound_solution.total_cost;
   if (exact) {
     out.gap = 0.0;

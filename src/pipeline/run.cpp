@@ -1183,6 +1183,14 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     put("allocation.total_cost", fixed(sol.total_cost, 3) + " household-" + allocated->cost_unit);
     if (sol.lower_bound) put("allocation.lower_bound", fixed(*sol.lower_bound, 3));
     if (sol.gap) put("allocation.optimality_gap", fixed(100.0 * *sol.gap, 3) + " %");
+    put("allocation.pairs", std::to_string(allocated->pairs.size()) + " (village, site) pairs within range");
+    put("allocation.groups", std::to_string(allocated->components) +
+                                 " independent groups solved; the largest " +
+                                 std::to_string(allocated->largest_component_villages) + " villages x " +
+                                 std::to_string(allocated->largest_component_sites) + " sites");
+    if (allocated->cells_searched > 0)
+      put("allocation.cells_searched", std::to_string(allocated->cells_searched) +
+                                           " cells settled by the travel-time searches");
     put("allocation.urban_share", fixed(100.0 * allocated->urban_share, 1) + " % of allocated households at sites within " +
                                       fixed(s.allocation->urban_max_travel_min, 0) + " min of a town");
     if (s.allocation->urban_share)

@@ -219,6 +219,101 @@ std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size
   return result;
 }
 
+LocalCostDistance::LocalCostDistance(const float* cost_per_m, std::size_t rows, std::size_t cols, double cell_size_m,
+                                     double max_cost, double min_cost_per_m)
+    : cost_per_m_(cost_per_m), rows_(rows), cols_(cols), cell_size_m_(cell_size_m), max_cost_(max_cost) {
+  if (!(cell_size_m > 0.0) || !std::isfinite(cell_size_m))
+    throw core::InternalError("LocalCostDistance: the cell size must be a positive number of metres, not " +
+                              std::to_string(cell_size_m));
+  if (std::isnan(max_cost)) throw core::InternalError("LocalCostDistance: the maximum cost is NaN");
+  const std::size_t longest = std::max(rows, cols);
+  const double reach_cells = min_cost_per_m > 0.0 ? max_cost / (min_cost_per_m * cell_size_m) : kInf;
+  radius_ = reach_cells < static_cast<double>(longest) ? static_cast<std::size_t>(std::floor(std::max(reach_cells, 0.0))) + 1
+                                                      : longest;
+  side_rows_ = std::min(rows, 2 * radius_ + 1);
+  side_cols_ = std::min(cols, 2 * radius_ + 1);
+  if (side_rows_ * side_cols_ > std::numeric_limits<std::uint32_t>::max())
+    throw core::InternalError("LocalCostDistance: a window of " + std::to_string(side_rows_) + " x " +
+                              std::to_string(side_cols_) + " cells is too large");
+  accumulated_.assign(side_rows_ * side_cols_, kInf);
+}
+
+std::size_t LocalCostDistance::bytes_for_radius(std::size_t radius, std::size_t rows, std::size_t cols) {
+  const std::size_t side = 2 * radius + 1;
+  // accumulated (8) + touched index (4) + heap entries (16, about one per cell reached at worst)
+  return std::min(rows, side) * std::min(cols, side) * (8 + 4 + 16);
+}
+
+bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, const core::CancelFlag* cancel) {
+  for (std::uint32_t k : touched_) accumulated_[k] = kInf;
+  touched_.clear();
+  heap_.clear();
+  settled_ = 0;
+  row0_ = source_row >= radius_ ? source_row - radius_ : 0;
+  col0_ = source_col >= radius_ ? source_col - radius_ : 0;
+  row1_ = std::min(rows_, source_row + radius_ + 1);
+  col1_ = std::min(cols_, source_col + radius_ + 1);
+  if (source_row >= rows_ || source_col >= cols_) return true;
+  const auto passable = [&](std::size_t i) { return std::isfinite(cost_per_m_[i]); };
+  const auto local = [&](std::size_t r, std::size_t c) { return (r - row0_) * side_cols_ + (c - col0_); };
+  const std::size_t source = source_row * cols_ + source_col;
+  if (!passable(source) || max_cost_ < 0.0) return true;
+  const auto greater = std::greater<std::pair<double, std::size_t>>();
+  const std::size_t s_local = local(source_row, source_col);
+  accumulated_[s_local] = 0.0;
+  touched_.push_back(static_cast<std::uint32_t>(s_local));
+  heap_.emplace_back(0.0, source);
+
+  const double diagonal_m = cell_size_m_ * std::numbers::sqrt2;
+  struct Move {
+    int d_row, d_col;
+  };
+  constexpr Move kMoves[8] = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
+  constexpr std::size_t kPollEvery = 1 << 14;
+  while (!heap_.empty()) {
+    std::pop_heap(heap_.begin(), heap_.end(), greater);
+    const auto [cost_here, i] = heap_.back();
+    heap_.pop_back();
+    const std::size_t r = i / cols_;
+    const std::size_t c = i % cols_;
+    if (cost_here > accumulated_[local(r, c)]) continue;  // stale
+    ++settled_;
+    if (cancel && settled_ % kPollEvery == 0 && cancel->requested()) return false;
+    const double friction_here = cost_per_m_[i];
+    for (const Move& m : kMoves) {
+      const std::size_t nr = r + static_cast<std::size_t>(m.d_row);
+      const std::size_t nc = c + static_cast<std::size_t>(m.d_col);
+      if (nr < row0_ || nr >= row1_ || nc < col0_ || nc >= col1_) continue;
+      const std::size_t j = nr * cols_ + nc;
+      if (!passable(j)) continue;
+      const bool diagonal = m.d_row != 0 && m.d_col != 0;
+      if (diagonal && !passable(nr * cols_ + c) && !passable(r * cols_ + nc)) continue;
+      const double length_m = diagonal ? diagonal_m : cell_size_m_;
+      const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(cost_per_m_[j])) / 2.0;
+      const std::size_t jl = local(nr, nc);
+      if (cost_there < accumulated_[jl] && cost_there <= max_cost_) {
+        if (accumulated_[jl] == kInf) touched_.push_back(static_cast<std::uint32_t>(jl));
+        accumulated_[jl] = cost_there;
+        heap_.emplace_back(cost_there, j);
+        std::push_heap(heap_.begin(), heap_.end(), greater);
+      }
+    }
+  }
+  return true;
+}
+
+float LocalCostDistance::cost_at(std::size_t row, std::size_t col) const {
+  if (row < row0_ || row >= row1_ || col < col0_ || col >= col1_) return kInfF;
+  return static_cast<float>(accumulated_[(row - row0_) * side_cols_ + (col - col0_)]);
+}
+
+double min_finite_cost(const std::vector<float>& cost_per_m) {
+  double lowest = kInf;
+  for (float c : cost_per_m)
+    if (std::isfinite(c) && c < lowest) lowest = c;
+  return lowest;
+}
+
 double tobler_walking_speed_kmh(double slope_tan) { return 6.0 * std::exp(-3.5 * std::abs(slope_tan + 0.05)); }
 
 double walking_minutes_per_m(double slope_deg) {

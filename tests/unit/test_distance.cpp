@@ -467,3 +467,99 @@ TEST_CASE("Tobler: walking minutes per metre on the undirected friction surface"
   CHECK(std::isinf(walking_minutes_per_m(90.0)));
   CHECK(std::isnan(walking_minutes_per_m(std::nan(""))));
 }
+
+// ---- Windowed cost distance from one source --------------------------------
+
+namespace {
+
+// A random friction surface: minutes per metre between fast (road-like) and
+// slow (steep) values, with a share of impassable NoData cells.
+std::vector<float> random_friction(std::mt19937& rng, std::size_t cells, double nodata_share) {
+  std::uniform_real_distribution<float> speed(0.002f, 0.05f);
+  std::bernoulli_distribution hole(nodata_share);
+  std::vector<float> f(cells);
+  for (auto& v : f) v = hole(rng) ? kNaN : speed(rng);
+  return f;
+}
+
+// Every cell of the grid compared: the window's cost (or +inf outside it)
+// against the whole-grid search from the same source with the same bound.
+std::size_t windowed_mismatches(const std::vector<float>& friction, std::size_t rows, std::size_t cols, double cell,
+                                std::size_t at, double max_cost,
+                                relocplan::raster::LocalCostDistance& search) {
+  const auto whole = cost_distance(friction, rows, cols, cell, one_source(rows * cols, at), max_cost);
+  REQUIRE(search.run(at / cols, at % cols));
+  std::size_t bad = 0;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      const float got = search.cost_at(r, c), want = whole[r * cols + c];
+      if (!(got == want || (std::isinf(got) && std::isinf(want))) && ++bad <= 5) {
+        INFO("source " << at << ", row " << r << " col " << c << ": window " << got << ", whole grid " << want);
+        CHECK(got == want);
+      }
+    }
+  return bad;
+}
+
+}  // namespace
+
+TEST_CASE("Windowed cost distance equals the whole-grid search on random friction", "[distance][window]") {
+  std::mt19937 rng(20261203);
+  for (int trial = 0; trial < 12; ++trial) {
+    const std::size_t rows = 20 + static_cast<std::size_t>(rng() % 40), cols = 20 + static_cast<std::size_t>(rng() % 40);
+    const double cell = 30.0;
+    const auto friction = random_friction(rng, rows * cols, trial % 3 == 0 ? 0.25 : 0.05);
+    const double fmin = relocplan::raster::min_finite_cost(friction);
+    // Bounds from a few cells' reach to beyond the whole grid.
+    const double max_cost = std::vector<double>{2.0, 8.0, 25.0, 400.0}[static_cast<std::size_t>(trial % 4)];
+    relocplan::raster::LocalCostDistance search(friction.data(), rows, cols, cell, max_cost, fmin);
+    INFO("trial " << trial << ": " << rows << " x " << cols << ", max cost " << max_cost << ", window radius "
+                  << search.radius_cells());
+    // Sources in the middle, on the edges and in the corners (where the
+    // window is cut by the grid), and a few random ones; one workspace for all.
+    std::vector<std::size_t> at = {0, cols - 1, (rows - 1) * cols, rows * cols - 1, (rows / 2) * cols + cols / 2,
+                                   (rows / 2) * cols, (rows / 2) * cols + cols - 1, cols / 3};
+    for (int k = 0; k < 6; ++k) at.push_back(static_cast<std::size_t>(rng() % (rows * cols)));
+    for (std::size_t a : at) CHECK(windowed_mismatches(friction, rows, cols, cell, a, max_cost, search) == 0);
+  }
+}
+
+TEST_CASE("Windowed cost distance: the window is as small as the bound allows and its edge is exact",
+          "[distance][window]") {
+  // Uniform friction 0.01 min/m, 10 m cells: a straight step costs 0.1, so a
+  // bound of 1.0 reaches exactly 10 cells along a row.
+  const std::size_t rows = 41, cols = 41;
+  const auto friction = uniform(rows * cols, 0.01f);
+  relocplan::raster::LocalCostDistance search(friction.data(), rows, cols, 10.0, 1.0, 0.01);
+  CHECK(search.radius_cells() == 11);
+  REQUIRE(search.run(20, 20));
+  CHECK(search.row0() == 9);
+  CHECK(search.row1() == 32);
+  CHECK(search.cost_at(20, 30) == Approx(1.0));  // costs equal to the bound are kept
+  CHECK(std::isinf(search.cost_at(20, 31)));
+  CHECK(std::isinf(search.cost_at(0, 0)));  // outside the window
+  CHECK(windowed_mismatches(friction, rows, cols, 10.0, 20 * cols + 20, 1.0, search) == 0);
+  // In a corner the window is cut by the grid.
+  REQUIRE(search.run(0, 0));
+  CHECK(search.row0() == 0);
+  CHECK(search.col1() == 12);
+  // Only the cells within the bound are settled: a disc of radius 10 cells.
+  CHECK(search.settled() < 400);
+  // Without a positive minimum friction the window is the whole grid.
+  relocplan::raster::LocalCostDistance unbounded(friction.data(), rows, cols, 10.0, 1.0, 0.0);
+  CHECK(unbounded.radius_cells() == 41);
+}
+
+TEST_CASE("Windowed cost distance: an impassable source reaches nothing, and cancellation stops a run",
+          "[distance][window]") {
+  const std::size_t rows = 200, cols = 200;
+  auto friction = uniform(rows * cols, 0.01f);
+  friction[5 * cols + 5] = kNaN;
+  relocplan::raster::LocalCostDistance search(friction.data(), rows, cols, 10.0, 1e9, 0.01);
+  REQUIRE(search.run(5, 5));
+  CHECK(search.settled() == 0);
+  CHECK(std::isinf(search.cost_at(5, 6)));
+  relocplan::core::CancelFlag cancel;
+  cancel.request();
+  CHECK_FALSE(search.run(100, 100, &cancel));
+}

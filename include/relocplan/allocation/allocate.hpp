@@ -25,9 +25,18 @@ struct Place {
 
 struct AllocationResult {
   std::vector<Place> villages, sites;
-  Problem problem;
+  // Every pair within range that the rules allow, sorted by village, then
+  // site: the cost per household (travel or distance, plus the cross-county
+  // penalty where it applies).
+  std::vector<Pair> pairs;
   Solution solution;
   std::string cost_unit;  // "min" or "m"
+  // Independent sub-problems solved (connected groups of villages and sites
+  // linked by allowed pairs), and the largest one's villages x sites.
+  std::size_t components = 0;
+  std::size_t largest_component_villages = 0, largest_component_sites = 0;
+  // Cells settled by all travel-time searches together (0 for distance).
+  std::uint64_t cells_searched = 0;
   // Urban resettlement: the share reached, and the cost added to non-urban
   // pairs to reach the target (0 when there is no target or it was met anyway).
   double urban_share = 0;
@@ -38,10 +47,31 @@ struct AllocationResult {
 // The share of allocated households that go to urban sites.
 double urban_share_of(const Solution& solution, const std::vector<Place>& sites);
 
+// Solves the allocation over sparse pairs: villages and sites fall into
+// connected groups (linked by allowed pairs), each group is an independent
+// problem solved as solve_split / solve_whole do, and the group solutions are
+// merged. Without a pair, a village is unallocated with reason_no_site.
+// Because the groups share no village and no site, the merged plan is optimal
+// whenever every group's plan is; in whole-village mode the exact search and
+// its work budget apply per group, which keeps it exact on far larger areas.
+Solution solve_pairs(const std::vector<Demand>& demands, const std::vector<Supply>& supplies,
+                     const std::vector<Pair>& pairs, bool keep_villages_whole);
+
+// Travel-time pairs: from each place of the smaller side (sites or villages),
+// a cost-distance search bounded by max_travel_min in the window that bound
+// allows (raster::LocalCostDistance), the searches spread over `threads`
+// threads (0: one per core). Costs are the same as a whole-grid cost distance
+// from each source. Returns pairs before the county rules, sorted by village,
+// then site; adds the cells settled to *cells_searched.
+std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<float>& friction_min_per_m,
+                                    const std::vector<Place>& villages, const std::vector<Place>& sites,
+                                    double max_travel_min, core::Progress& progress, unsigned threads = 0,
+                                    std::uint64_t* cells_searched = nullptr);
+
 // `friction_min_per_m`: the site search's travel cost surface (used when the
 // cost is travel time).
 AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction_min_per_m,
                           std::vector<Place> villages, std::vector<Place> sites, const config::AllocationSpec& spec,
-                          core::Progress& progress);
+                          core::Progress& progress, unsigned threads = 0);
 
 }  // namespace relocplan::allocation

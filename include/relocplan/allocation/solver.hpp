@@ -4,8 +4,9 @@
 // Two modes:
 //  * solve_split: households of one village may be spread over several sites.
 //    This is a transportation problem with capacities, solved exactly as a
-//    minimum-cost flow (Ahuja, Magnanti & Orlin, "Network Flows", 1993, ch. 9,
-//    successive shortest paths with node potentials).
+//    minimum-cost flow (Ahuja, Magnanti & Orlin, "Network Flows", 1993, ch. 11:
+//    the network simplex method, here LEMON's implementation) on the sparse
+//    graph of allowed pairs.
 //  * solve_whole: each village moves as a whole to one site (keeps the
 //    community together, a common requirement of relocation programmes). This is
 //    a generalised assignment problem with an "unallocated" option, NP-hard
@@ -54,6 +55,13 @@ struct Problem {
   std::vector<std::vector<double>> cost;
 };
 
+// One allowed (village, site) pair of a sparse problem, by input index: the
+// cost per household (+infinity or NaN entries are ignored, as in Problem).
+struct Pair {
+  std::size_t village = 0, site = 0;
+  double cost = 0;
+};
+
 struct Assignment {
   std::size_t village = 0;
   std::size_t site = 0;
@@ -90,6 +98,11 @@ struct Solution {
 // allocated, then minimises the total cost. Throws core::ScenarioError on
 // invalid input (size mismatch, negative households, capacity or cost).
 Solution solve_split(const Problem& p);
+// The same over sparse pairs (only the allowed ones): memory and time grow
+// with the pairs, not with villages x sites. A pair given twice counts once,
+// at its lower cost.
+Solution solve_split(const std::vector<Demand>& demands, const std::vector<Supply>& supplies,
+                     const std::vector<Pair>& pairs);
 
 // Each village goes whole to one site (or stays unallocated). Maximises the
 // number of households allocated, then minimises the total cost. Exact by
@@ -97,5 +110,7 @@ Solution solve_split(const Problem& p);
 // <= max_exact_pairs (and the search finishes within its node budget),
 // otherwise a greedy regret heuristic followed by improving moves.
 Solution solve_whole(const Problem& p, std::size_t max_exact_pairs = 200000);
+Solution solve_whole(const std::vector<Demand>& demands, const std::vector<Supply>& supplies,
+                     const std::vector<Pair>& pairs, std::size_t max_exact_pairs = 200000);
 
 }  // namespace relocplan::allocation

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "relocplan/core/progress.hpp"
@@ -69,6 +70,69 @@ std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size
                                  double cell_size_m, const std::vector<std::uint8_t>& source,
                                  double max_cost = std::numeric_limits<double>::infinity(),
                                  core::Progress* progress = nullptr);
+
+// Cost distance from one source cell, bounded by a maximum cost, searched
+// only in the window that the bound allows: the same costs as cost_distance
+// with that single source and max_cost, at a cost that grows with the cells
+// reached instead of the whole grid.
+//
+// Window: every move of length L costs at least L * min_cost_per_m, and a path
+// is at least as long as the straight line between its ends, so no cell
+// farther than max_cost / min_cost_per_m metres from the source can be reached
+// within max_cost. The search state (accumulated cost and the heap) lives in
+// a (2R + 1)^2 window around the source, R that distance in cells plus one,
+// allocated once and reset cell by cell after each run, so one workspace
+// serves many sources (one per thread). When min_cost_per_m is 0 or max_cost
+// is infinite, the window is the whole grid.
+//
+// Policies are those of cost_distance (impassable cells, corner squeezing,
+// ties settled by (cost, cell index), costs kept in double and read rounded
+// to float). The friction surface is only read, so several workspaces may
+// share it across threads.
+class LocalCostDistance {
+ public:
+  // cost_per_m: rows * cols values (NaN or +inf impassable, none negative:
+  // the caller validates the surface, as for cost_distance).
+  LocalCostDistance(const float* cost_per_m, std::size_t rows, std::size_t cols, double cell_size_m,
+                    double max_cost, double min_cost_per_m);
+
+  // The window's half-size in cells.
+  std::size_t radius_cells() const { return radius_; }
+  // Bytes held by the workspace (state arrays at their full window size).
+  static std::size_t bytes_for_radius(std::size_t radius, std::size_t rows, std::size_t cols);
+
+  // Runs from the cell source_row, source_col (nothing is reached when it is
+  // impassable). Polls `cancel` (may be null) every few thousand cells and
+  // returns false when it was set; it is safe to poll from any thread.
+  bool run(std::size_t source_row, std::size_t source_col, const core::CancelFlag* cancel = nullptr);
+
+  // The window of the last run, in grid rows and columns [row0, row1) x [col0, col1).
+  std::size_t row0() const { return row0_; }
+  std::size_t row1() const { return row1_; }
+  std::size_t col0() const { return col0_; }
+  std::size_t col1() const { return col1_; }
+  // Cost from the last run's source to a cell (rounded to float, as
+  // cost_distance returns it); +infinity outside the window, beyond max_cost
+  // or not reached.
+  float cost_at(std::size_t row, std::size_t col) const;
+  // Cells settled by the last run.
+  std::size_t settled() const { return settled_; }
+
+ private:
+  const float* cost_per_m_;
+  std::size_t rows_, cols_;
+  double cell_size_m_, max_cost_;
+  std::size_t radius_ = 0, side_rows_ = 0, side_cols_ = 0;
+  std::size_t row0_ = 0, row1_ = 0, col0_ = 0, col1_ = 0;
+  std::vector<double> accumulated_;      // window-local, +inf = not reached
+  std::vector<std::uint32_t> touched_;   // window-local indices to reset
+  std::vector<std::pair<double, std::size_t>> heap_;  // (cost, global cell index)
+  std::size_t settled_ = 0;
+};
+
+// The smallest finite friction of a surface (+infinity when none is finite),
+// for LocalCostDistance's window.
+double min_finite_cost(const std::vector<float>& cost_per_m);
 
 // Tobler's hiking function (Tobler 1993, "Three presentations on geographical
 // analysis and modeling", NCGIA Technical Report 93-1): walking speed in km/h
