@@ -7,6 +7,7 @@
 #include <numbers>
 #include <queue>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "relocplan/core/error.hpp"
@@ -143,14 +144,88 @@ std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size
                                  core::Progress* progress) {
   check_geometry("cost_distance (friction)", cost_per_m.size(), rows, cols, cell_size_m);
   check_geometry("cost_distance (sources)", source.size(), rows, cols, cell_size_m);
-  if (std::isnan(max_cost)) throw core::InternalError("cost_distance: the maximum cost is NaN");
+  std::vector<std::size_t> cells;
+  for (std::size_t i = 0; i < source.size(); ++i)
+    if (source[i] != 0) cells.push_back(i);
+  return cost_distance_from(cost_per_m, rows, cols, cell_size_m, std::move(cells), max_cost, progress);
+}
 
+SourceDistance::SourceDistance(std::size_t rows, std::size_t cols, double cell_size_m)
+    : rows_(rows), cols_(cols), cell_size_m_(cell_size_m) {
+  check_geometry("SourceDistance", rows * cols, rows, cols, cell_size_m);
+  if (rows >= (std::size_t{1} << 24) || cols > std::numeric_limits<std::uint32_t>::max())
+    throw core::InternalError("SourceDistance: a grid of " + std::to_string(rows) + " x " + std::to_string(cols) +
+                              " cells is too large for exact distances");
+}
+
+void SourceDistance::add(std::size_t row, std::size_t col) {
+  if (row >= rows_ || col >= cols_)
+    throw core::InternalError("SourceDistance: cell " + std::to_string(row) + ", " + std::to_string(col) +
+                              " is outside the grid");
+  pending_.emplace_back(static_cast<std::uint32_t>(col), static_cast<std::uint32_t>(row));
+}
+
+void SourceDistance::add_rows(std::size_t row0, std::size_t nrows, const std::uint8_t* mask) {
+  for (std::size_t r = 0; r < nrows; ++r)
+    for (std::size_t c = 0; c < cols_; ++c)
+      if (mask[r * cols_ + c]) add(row0 + r, c);
+}
+
+void SourceDistance::finish() {
+  std::sort(pending_.begin(), pending_.end());
+  pending_.erase(std::unique(pending_.begin(), pending_.end()), pending_.end());
+  column_start_.assign(cols_ + 1, 0);
+  for (const auto& [c, r] : pending_) ++column_start_[c + 1];
+  for (std::size_t c = 0; c < cols_; ++c) column_start_[c + 1] += column_start_[c];
+  source_rows_.resize(pending_.size());
+  for (std::size_t k = 0; k < pending_.size(); ++k) source_rows_[k] = pending_[k].second;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(pending_);
+}
+
+void SourceDistance::rows(std::size_t row0, std::size_t nrows, float* out) const {
+  if (column_start_.size() != cols_ + 1) throw core::InternalError("SourceDistance: rows() before finish()");
+  if (nrows == 0 || cols_ == 0) return;
+  if (source_rows_.empty()) {
+    std::fill(out, out + nrows * cols_, kInfF);
+    return;
+  }
+  // Per column: the first source at or below the current row.
+  std::vector<std::size_t> cursor(cols_);
+  for (std::size_t c = 0; c < cols_; ++c) {
+    const auto* begin = source_rows_.data() + column_start_[c];
+    const auto* end = source_rows_.data() + column_start_[c + 1];
+    cursor[c] = static_cast<std::size_t>(std::lower_bound(begin, end, static_cast<std::uint32_t>(row0)) -
+                                         source_rows_.data());
+  }
+  Envelope envelope(cols_);
+  std::vector<double> f(cols_), d(cols_);
+  for (std::size_t r = row0; r < row0 + nrows; ++r) {
+    for (std::size_t c = 0; c < cols_; ++c) {
+      const std::size_t lo = column_start_[c], hi = column_start_[c + 1];
+      std::size_t& k = cursor[c];
+      while (k < hi && source_rows_[k] < r) ++k;
+      // The column pass of euclidean_distance: the vertical distance in
+      // cells to the nearest source of the column (an integer, exact).
+      double cells = kInf;
+      if (k < hi) cells = static_cast<double>(source_rows_[k] - r);
+      if (k > lo) cells = std::min(cells, static_cast<double>(r - source_rows_[k - 1]));
+      f[c] = cells * cells;
+    }
+    squared_distance_1d(f.data(), cols_, d.data(), envelope);
+    float* line = out + (r - row0) * cols_;
+    for (std::size_t c = 0; c < cols_; ++c) line[c] = static_cast<float>(std::sqrt(d[c]) * cell_size_m_);
+  }
+}
+
+std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std::size_t rows, std::size_t cols,
+                                      double cell_size_m, std::vector<std::size_t> source_cells, double max_cost,
+                                      core::Progress* progress) {
+  check_geometry("cost_distance (friction)", cost_per_m.size(), rows, cols, cell_size_m);
+  if (std::isnan(max_cost)) throw core::InternalError("cost_distance: the maximum cost is NaN");
   const std::size_t cells = rows * cols;
   std::size_t passable_cells = 0;
   for (std::size_t i = 0; i < cells; ++i) {
     const float c = cost_per_m[i];
-    // Negative friction would let Dijkstra settle a cell before its cheapest
-    // path is known; -inf is negative too.
     if (c < 0.0f)
       throw core::InternalError("cost_distance: negative cost " + std::to_string(c) + " per metre at row " +
                                 std::to_string(i / cols) + ", column " + std::to_string(i % cols));
@@ -158,23 +233,22 @@ std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size
   }
   const auto passable = [&](std::size_t i) { return std::isfinite(cost_per_m[i]); };
 
-  // Accumulated cost in double, so that long paths of many small steps do not
-  // drift; +inf = not (yet) reached.
-  std::vector<double> accumulated(cells, kInf);
-  // (cost, cell index): std::greater makes the queue a min-heap, and the index
-  // breaks ties, so cells of equal cost are settled in a fixed order. Entries
-  // made stale by a later, cheaper path stay in the heap and are skipped when
-  // popped (lazy deletion), which is cheaper than a decrease-key heap.
+  // Settled cells hold their final cost; +inf = not settled (yet).
+  std::vector<float> result(cells, kInfF);
+  // The open frontier: exact tentative costs of reached, unsettled cells.
+  std::unordered_map<std::size_t, double> open;
   using Entry = std::pair<double, std::size_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> frontier;
+  std::sort(source_cells.begin(), source_cells.end());
+  source_cells.erase(std::unique(source_cells.begin(), source_cells.end()), source_cells.end());
   if (max_cost >= 0.0) {
-    for (std::size_t i = 0; i < cells; ++i) {
-      if (source[i] == 0 || !passable(i)) continue;
-      accumulated[i] = 0.0;
+    for (std::size_t i : source_cells) {
+      if (i >= cells) throw core::InternalError("cost_distance: source cell " + std::to_string(i) + " is outside the grid");
+      if (!passable(i)) continue;
+      open.emplace(i, 0.0);
       frontier.emplace(0.0, i);
     }
   }
-
   const double diagonal_m = cell_size_m * std::numbers::sqrt2;
   struct Move {
     int d_row, d_col;
@@ -182,11 +256,13 @@ std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size
   constexpr Move kMoves[8] = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
   const std::size_t poll_every = std::max<std::size_t>(1, passable_cells / 100);
   std::size_t settled = 0;
-
   while (!frontier.empty()) {
     const auto [cost_here, i] = frontier.top();
     frontier.pop();
-    if (cost_here > accumulated[i]) continue;  // stale: a cheaper path settled i earlier
+    auto it = open.find(i);
+    if (it == open.end() || cost_here > it->second) continue;  // settled already, or stale
+    open.erase(it);
+    result[i] = static_cast<float>(cost_here);
     ++settled;
     if (progress && settled % poll_every == 0)
       progress->update(static_cast<double>(settled) / static_cast<double>(passable_cells));
@@ -194,28 +270,26 @@ std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size
     const std::size_t c = i % cols;
     const double friction_here = cost_per_m[i];
     for (const Move& m : kMoves) {
-      // Unsigned wrap-around turns -1 into a huge index, which the bound rejects.
       const std::size_t nr = r + static_cast<std::size_t>(m.d_row);
       const std::size_t nc = c + static_cast<std::size_t>(m.d_col);
       if (nr >= rows || nc >= cols) continue;
       const std::size_t j = nr * cols + nc;
-      if (!passable(j)) continue;
+      // A settled neighbour is final: no path through i can be cheaper.
+      if (!passable(j) || result[j] != kInfF) continue;
       const bool diagonal = m.d_row != 0 && m.d_col != 0;
-      // No squeezing between two impassable cells that touch at a corner.
       if (diagonal && !passable(nr * cols + c) && !passable(r * cols + nc)) continue;
       const double length_m = diagonal ? diagonal_m : cell_size_m;
       const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(cost_per_m[j])) / 2.0;
-      if (cost_there < accumulated[j] && cost_there <= max_cost) {
-        accumulated[j] = cost_there;
-        frontier.emplace(cost_there, j);
+      if (!(cost_there <= max_cost)) continue;
+      auto [at, inserted] = open.try_emplace(j, cost_there);
+      if (!inserted) {
+        if (!(cost_there < at->second)) continue;
+        at->second = cost_there;
       }
+      frontier.emplace(cost_there, j);
     }
   }
   if (progress) progress->update(1.0);
-
-  std::vector<float> result(cells);
-  std::transform(accumulated.begin(), accumulated.end(), result.begin(),
-                 [](double a) { return static_cast<float>(a); });
   return result;
 }
 

@@ -563,3 +563,54 @@ TEST_CASE("Windowed cost distance: an impassable source reaches nothing, and can
   cancel.request();
   CHECK_FALSE(search.run(100, 100, &cancel));
 }
+
+TEST_CASE("Distance from sparse sources equals the whole-grid transform, in any strip of rows", "[distance][strips]") {
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 10; ++trial) {
+    const std::size_t rows = 1 + static_cast<std::size_t>(rng() % 70), cols = 1 + static_cast<std::size_t>(rng() % 70);
+    const double density = std::vector<double>{0.0, 0.001, 0.02, 0.3}[static_cast<std::size_t>(trial % 4)];
+    const auto source = random_sources(rng, rows * cols, density);
+    const auto whole = euclidean_distance(source, rows, cols, 30.0);
+    relocplan::raster::SourceDistance sparse(rows, cols, 30.0);
+    // Sources added strip by strip, bottom strip first: the order does not matter.
+    for (std::size_t r0 = (rows - 1) / 7 * 7 + 7; r0 >= 7; r0 -= 7) {
+      const std::size_t start = r0 - 7, n = std::min<std::size_t>(7, rows - start);
+      sparse.add_rows(start, n, source.data() + start * cols);
+    }
+    sparse.finish();
+    INFO("trial " << trial << ": " << rows << " x " << cols << ", " << sparse.sources() << " sources");
+    // Strips of 1, 5 and all rows, in order and out of order.
+    for (std::size_t strip : {std::size_t{1}, std::size_t{5}, rows}) {
+      std::vector<float> got(rows * cols, -1.0f);
+      for (std::size_t r0 = 0; r0 < rows; r0 += strip) {
+        const std::size_t start = rows - std::min(rows, r0 + strip);  // last strip first
+        const std::size_t n = std::min(strip, rows - r0);
+        sparse.rows(start, n, got.data() + start * cols);
+      }
+      std::size_t bad = 0;
+      for (std::size_t k = 0; k < got.size(); ++k)
+        if (!(got[k] == whole[k] || (std::isinf(got[k]) && std::isinf(whole[k])))) ++bad;
+      CHECK(bad == 0);
+    }
+  }
+}
+
+TEST_CASE("Cost distance from a list of source cells equals the mask version", "[distance]") {
+  std::mt19937 rng(5);
+  const std::size_t rows = 40, cols = 33;
+  std::uniform_real_distribution<float> speed(0.002f, 0.05f);
+  std::bernoulli_distribution hole(0.1);
+  std::vector<float> friction(rows * cols);
+  for (auto& v : friction) v = hole(rng) ? kNaN : speed(rng);
+  const auto mask = random_sources(rng, rows * cols, 0.01);
+  std::vector<std::size_t> cells;
+  for (std::size_t k = 0; k < mask.size(); ++k)
+    if (mask[k]) cells.push_back(k);
+  cells.push_back(cells.front());  // a duplicate is harmless
+  const auto reference = boost_cost_distance(friction, rows, cols, 30.0, mask);
+  const auto got = relocplan::raster::cost_distance_from(friction, rows, cols, 30.0, cells);
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    if (std::isinf(reference[k])) CHECK(std::isinf(got[k]));
+    else CHECK(got[k] == Approx(reference[k]).epsilon(1e-6));
+  }
+}
