@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "relocplan/core/error.hpp"
 #include "relocplan/raster/gdal_args.hpp"
@@ -101,6 +102,19 @@ void RasterStrips::write_rows(std::size_t row0, std::size_t nrows, const float* 
                    static_cast<int>(grid_.cols()), static_cast<int>(nrows), scratch_.data(),
                    static_cast<int>(grid_.cols()), static_cast<int>(nrows), GDT_Float32, 0, 0) != CE_None)
     throw core::OutputError("writing temporary raster '" + path_.string() + "' failed: " + core::last_gdal_error());
+}
+
+void RasterStrips::read_rows(std::size_t row0, std::size_t nrows, float* values) const {
+  if (!ds_) throw core::InternalError("reading temporary raster '" + path_.string() + "' after it was closed");
+  CPLErrorReset();
+  if (GDALRasterIO(GDALGetRasterBand(ds_.get(), 1), GF_Read, 0, static_cast<int>(row0),
+                   static_cast<int>(grid_.cols()), static_cast<int>(nrows), values,
+                   static_cast<int>(grid_.cols()), static_cast<int>(nrows), GDT_Float32, 0, 0) != CE_None)
+    throw core::OutputError("reading temporary raster '" + path_.string() + "' failed: " + core::last_gdal_error());
+  const float nd = static_cast<float>(nodata_);
+  const std::size_t n = nrows * grid_.cols();
+  for (std::size_t i = 0; i < n; ++i)
+    if (values[i] == nd) values[i] = std::numeric_limits<float>::quiet_NaN();
 }
 
 void RasterStrips::close() {

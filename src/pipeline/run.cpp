@@ -233,6 +233,7 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   plan.block_rows = options.block_rows ? *options.block_rows
                                        : raster::block_rows_for_budget(plan.grid.rows(), plan.grid.cols(), halo,
                                                                        36, budget, 256);
+  plan.site_block_rows = options.block_rows ? *options.block_rows : sites::site_search_block_rows(plan.grid, budget);
   return plan;
 }
 
@@ -319,13 +320,14 @@ void print_plan(const Plan& p, std::ostream& out) {
           << (t.assumption ? " [assumption]" : "") << "\n";
   out << "processing   memory budget " << s.memory_mb << " MB -> strips of " << p.block_rows << " rows\n";
   if (s.sites) {
-    const double need_mb = static_cast<double>(p.grid.cells()) * sites::kSiteSearchBytesPerCell / (1024.0 * 1024.0);
+    const double need_mb = sites::site_search_bytes(p.grid, p.site_block_rows) / (1024.0 * 1024.0);
     out << "sites        weights " << s.sites->weights_from << ":";
     for (std::size_t i = 0; i < s.sites->factors.size(); ++i)
       out << " " << s.sites->factors[i] << "=" << fixed(s.sites->weights[i], 3);
     out << "\n             " << (s.sites->owa_order_weights.empty() ? "weighted linear combination" : "ordered weighted averaging")
-        << ", " << s.sites->membership << " membership; whole-grid search needs about " << fixed(need_mb, 0) << " MB"
-        << (need_mb > static_cast<double>(s.memory_mb) ? " (more than memory_mb: the run will refuse)" : "") << "\n";
+        << ", " << s.sites->membership << " membership; strips of " << p.site_block_rows
+        << " rows; about " << fixed(need_mb, 0)
+        << " MB with the whole-grid travel cost surface, travel time and patch labels\n";
   }
   out << "output       " << p.output.string() << (p.output_exists ? " (exists: run needs --overwrite)" : "") << "\n";
 }
@@ -731,6 +733,50 @@ io::Table allocation_summary_table(const allocation::AllocationResult& a) {
   return t;
 }
 
+// The site search's terrain inputs, read back strip by strip from the
+// rasters the terrain stage wrote (and land cover from its source).
+class TerrainReader : public sites::GridInputs {
+ public:
+  TerrainReader(const io::RasterStrips& slope, const io::RasterStrips& elevation, const raster::RasterSource* landcover)
+      : slope_(slope), elevation_(elevation), landcover_(landcover) {}
+  bool has_landcover() const override { return landcover_ != nullptr; }
+  void read(std::size_t row0, std::size_t nrows, float* slope_deg, float* elevation_m, float* landcover) const override {
+    slope_.read_rows(row0, nrows, slope_deg);
+    elevation_.read_rows(row0, nrows, elevation_m);
+    if (landcover && landcover_) landcover_->read_rows(row0, nrows, landcover);
+  }
+
+ private:
+  const io::RasterStrips& slope_;
+  const io::RasterStrips& elevation_;
+  const raster::RasterSource* landcover_;
+};
+
+// The site search's cell results, strip by strip, into the output rasters.
+class SiteRasterWriter : public sites::SiteRasterSink {
+ public:
+  SiteRasterWriter(io::RasterStrips& suitability, io::RasterStrips& classes, io::RasterStrips& constraints,
+                   std::size_t cols)
+      : suitability_(suitability), classes_(classes), constraints_(constraints), cols_(cols) {}
+  void write(std::size_t row0, std::size_t nrows, const float* suit, const std::uint8_t* cls,
+             const std::uint16_t* con) override {
+    const std::size_t n = nrows * cols_;
+    suitability_.write_rows(row0, nrows, suit);
+    values_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) values_[k] = cls[k];
+    classes_.write_rows(row0, nrows, values_.data());
+    for (std::size_t k = 0; k < n; ++k) values_[k] = con[k];
+    constraints_.write_rows(row0, nrows, values_.data());
+  }
+
+ private:
+  io::RasterStrips& suitability_;
+  io::RasterStrips& classes_;
+  io::RasterStrips& constraints_;
+  std::size_t cols_;
+  std::vector<float> values_;
+};
+
 }  // namespace
 
 RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& log, core::Progress& progress) {
@@ -819,13 +865,6 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   auto flood_burner = burner("flood_zone", constant);
   auto redline_burner = burner("redline", constant);
   std::vector<float> landcover_rows, fragility_rows;
-  // The site search works on whole-grid slope, elevation and land cover.
-  std::vector<float> full_slope, full_elev, full_landcover;
-  if (s.sites) {
-    full_slope.resize(grid.cells());
-    full_elev.resize(grid.cells());
-    if (plan.landcover) full_landcover.resize(grid.cells());
-  }
   std::vector<std::uint8_t> desert_rows, susc_rows, flood_rows, reserve_rows, redline_rows;
 
   auto slope_out = output.new_raster_strips("slope", grid);
@@ -876,13 +915,6 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     layers.reserve = burn(reserve_burner, reserve_rows);
     layers.redline = burn(redline_burner, redline_rows);
     zonal.add_rows(b.row0, b.rows(), layers);
-    if (s.sites) {
-      std::copy(slope.begin(), slope.begin() + static_cast<std::ptrdiff_t>(n), full_slope.begin() + static_cast<std::ptrdiff_t>(b.row0 * cols));
-      std::copy(elev, elev + n, full_elev.begin() + static_cast<std::ptrdiff_t>(b.row0 * cols));
-      if (plan.landcover)
-        std::copy(landcover_rows.begin(), landcover_rows.begin() + static_cast<std::ptrdiff_t>(n),
-                  full_landcover.begin() + static_cast<std::ptrdiff_t>(b.row0 * cols));
-    }
     slope_out->write_rows(b.row0, b.rows(), slope.data());
     relief_out->write_rows(b.row0, b.rows(), relief.data());
     elev_out->write_rows(b.row0, b.rows(), elev);
@@ -926,8 +958,15 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   std::optional<sites::SiteSearchResult> found;
   std::optional<allocation::AllocationResult> allocated;
   std::size_t sites_outside_boundary = 0;
+  std::unique_ptr<io::RasterStrips> suit_out, cls_out, con_out;
   if (s.sites) {
-    sites::GridInputs gi{&full_slope, &full_elev, plan.landcover ? &full_landcover : nullptr};
+    // The site search streams the terrain back from the rasters the terrain
+    // stage wrote, and writes its cell results strip by strip.
+    TerrainReader gi(*slope_out, *elev_out, plan.landcover.get());
+    suit_out = output.new_raster_strips("suitability", grid);
+    cls_out = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::byte_classes, 0);
+    con_out = output.new_raster_strips("constraints", grid, io::RasterStrips::Type::uint16, 65535);
+    SiteRasterWriter site_rasters(*suit_out, *cls_out, *con_out, cols);
     sites::SiteLayers sl;
     sl.roads = plan.layer("roads");
     sl.towns = plan.layer("towns");
@@ -948,7 +987,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     for (std::size_t i = 0; i < assessments.size(); ++i)
       if (assessments[i].cls == "relocate_whole" || assessments[i].cls == "relocate_registered")
         moving.emplace_back(plan.villages.villages[i].x, plan.villages.villages[i].y);
-    found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress);
+    found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress, site_rasters, plan.site_block_rows);
     if (s.study_area.clip && plan.boundary) {
       // Sites whose centroid lies outside the selected boundary belong to the
       // neighbouring area's run.
@@ -998,9 +1037,6 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
                  "allocation_summary and the villages' unallocated_reason)");
       clock.lap("allocation");
     }
-    std::vector<float>().swap(full_slope);
-    std::vector<float>().swap(full_elev);
-    std::vector<float>().swap(full_landcover);
   }
 
   // The GeoPackage.
@@ -1056,9 +1092,9 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   write_notices(output.notices_dir(), plan, assessments);
   if (found) {
     progress.begin("writing sites");
-    auto suit = output.new_raster_strips("suitability", grid);
-    suit->write_rows(0, grid.rows(), found->suitability.data());
-    auto cls = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::byte_classes, 0);
+    auto& suit = suit_out;
+    auto& cls = cls_out;
+    auto& con = con_out;
     // Neutral grey for unsuitable land, then yellow to green, so that the
     // suitable land stands out; NoData transparent.
     cls->set_palette({{0, 0, 0, 0, 0, ""},
@@ -1066,13 +1102,6 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
                       {2, 254, 224, 139, 255, "marginal 较不适宜"},
                       {3, 166, 217, 106, 255, "suitable 较适宜"},
                       {4, 26, 150, 65, 255, "most suitable 最适宜"}});
-    std::vector<float> tmp(grid.cells());
-    for (std::size_t k = 0; k < tmp.size(); ++k) tmp[k] = found->classes[k];
-    cls->write_rows(0, grid.rows(), tmp.data());
-    auto con = output.new_raster_strips("constraints", grid, io::RasterStrips::Type::uint16, 65535);
-    for (std::size_t k = 0; k < tmp.size(); ++k) tmp[k] = found->constraints[k];
-    con->write_rows(0, grid.rows(), tmp.data());
-    std::vector<float>().swap(tmp);
     core::Progress::Span spans[3] = {{&progress, 0.0, 0.4}, {&progress, 0.4, 0.7}, {&progress, 0.7, 1.0}};
     output.add_raster(*suit, {"suitability", "Resettlement-site suitability (0-1; 0 on excluded cells)", "score 0-1"},
                       &spans[0]);

@@ -1,6 +1,7 @@
 #include "relocplan/sites/site_search.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -9,49 +10,28 @@
 #include <sstream>
 
 #include "relocplan/core/error.hpp"
-#include "relocplan/criteria/assessment.hpp"
 #include "relocplan/criteria/coverage.hpp"
-#include "relocplan/raster/burn.hpp"
+#include "relocplan/raster/block_plan.hpp"
 #include "relocplan/raster/distance.hpp"
 #include "relocplan/sites/patches.hpp"
+#include "relocplan/sites/site_cells.hpp"
 
 namespace relocplan::sites {
 
 namespace {
 
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Every feature burnt with code 1 onto the whole grid (polygons by cell
-// centre; lines along their path; points in their cell).
-std::vector<std::uint8_t> burn_all(GEOSContextHandle_t ctx, const raster::Grid& grid, const vector::Features& f,
-                                   std::vector<std::uint8_t> codes = {}) {
-  if (codes.empty()) codes.assign(f.size(), 1);
-  std::vector<std::uint8_t> out(grid.cells(), 0);
-  raster::PolygonBurner(ctx, f, codes, grid).burn(0, grid.rows(), 0, out.data());
-  return out;
-}
-
-void merge(std::vector<std::uint8_t>& into, const std::vector<std::uint8_t>& from) {
-  for (std::size_t k = 0; k < into.size(); ++k) into[k] = into[k] || from[k];
-}
-
-// Membership falling from 1 at `full` to 0 at `zero`: linear, or sigmoid
-// (cos^2 of the linear position times pi/2: flat near both control points).
-double decreasing(double v, double full, double zero, bool sigmoid) {
-  const double t = criteria::linear_membership(v, full, zero);
-  if (!sigmoid) return 1.0 - t;
-  const double c = std::cos(t * std::numbers::pi / 2.0);
-  return c * c;
-}
-
-// Slope classes for sites: 0-2 / 2-8 / 8-15 / above 15 degrees -> 1.0 / 0.8 / 0.6 / 0.4
-// (Jia Kejing et al. 2017, Progress in Geography 36(3)).
-double slope_factor(double deg) { return deg <= 2 ? 1.0 : deg <= 8 ? 0.8 : deg <= 15 ? 0.6 : 0.4; }
-// Hazard susceptibility none / low / medium / high -> 1.0 / 0.8 / 0.6 / 0.4 (same source).
-double hazard_factor(std::uint8_t code) {
-  return code == criteria::kSuscHigh ? 0.4 : code == criteria::kSuscMedium ? 0.6 : code == criteria::kSuscLow ? 0.8 : 1.0;
-}
+// Bytes a cell of a strip holds while it is computed: terrain (12), the
+// constraint bits (2), up to eight factors (32), suitability and class (5),
+// distances kept for the site figures (12), burn and distance scratch (6),
+// the sink's conversions (8), with room for GDAL's rasterising copies.
+constexpr std::size_t kStripBytesPerCell = 100;
+// Whole-grid bytes a cell at the peak of the search: the travel cost surface
+// (4), the travel time to the seats (4), and the suitable mask with the patch
+// labels (5) while patches are traced (the later travel time to the nearest
+// town, 4, replaces them).
+constexpr double kWholeGridBytesPerCell = 13.0;
 
 std::string site_id(const char* prefix, std::size_t i) {
   std::ostringstream os;
@@ -71,7 +51,53 @@ std::optional<std::string> name_at(GEOSContextHandle_t ctx, const vector::Featur
   return std::nullopt;
 }
 
+// Sums over one site's cells, weighted by coverage.
+struct SiteSums {
+  criteria::CoverageWindow coverage;
+  double wsum = 0, suit = 0, excl = 0, covered = 0;
+  std::array<double, kFactorCount> factor{};
+  double min_suit = kInf, min_travel = kInf, min_road = kInf, min_school = kInf, min_clinic = kInf;
+};
+
 }  // namespace
+
+WholeGridInputs::WholeGridInputs(const raster::Grid& grid, const std::vector<float>* slope_deg,
+                                 const std::vector<float>* elevation_m, const std::vector<float>* landcover)
+    : cols_(grid.cols()), slope_(slope_deg), elevation_(elevation_m), landcover_(landcover) {
+  for (const auto* v : {slope_deg, elevation_m, landcover})
+    if (v && v->size() != grid.cells())
+      throw core::InternalError("site search: an input holds " + std::to_string(v->size()) + " cells, the grid " +
+                                std::to_string(grid.cells()));
+}
+
+void WholeGridInputs::read(std::size_t row0, std::size_t nrows, float* slope_deg, float* elevation_m,
+                           float* landcover) const {
+  const auto from = static_cast<std::ptrdiff_t>(row0 * cols_), to = static_cast<std::ptrdiff_t>((row0 + nrows) * cols_);
+  std::copy(slope_->begin() + from, slope_->begin() + to, slope_deg);
+  std::copy(elevation_->begin() + from, elevation_->begin() + to, elevation_m);
+  if (landcover && landcover_) std::copy(landcover_->begin() + from, landcover_->begin() + to, landcover);
+}
+
+SiteRasterCollector::SiteRasterCollector(const raster::Grid& grid)
+    : suitability(grid.cells()), classes(grid.cells()), constraints(grid.cells()), cols_(grid.cols()) {}
+
+void SiteRasterCollector::write(std::size_t row0, std::size_t nrows, const float* suit, const std::uint8_t* cls,
+                                const std::uint16_t* con) {
+  const std::size_t at = row0 * cols_, n = nrows * cols_;
+  std::copy(suit, suit + n, suitability.begin() + static_cast<std::ptrdiff_t>(at));
+  std::copy(cls, cls + n, classes.begin() + static_cast<std::ptrdiff_t>(at));
+  std::copy(con, con + n, constraints.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
+double site_search_bytes(const raster::Grid& grid, std::size_t block_rows) {
+  const std::size_t strip_rows = std::min(grid.rows(), block_rows == 0 ? grid.rows() : block_rows);
+  return static_cast<double>(grid.cells()) * kWholeGridBytesPerCell +
+         static_cast<double>(strip_rows * grid.cols() * kStripBytesPerCell);
+}
+
+std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes) {
+  return raster::block_rows_for_budget(grid.rows(), grid.cols(), 0, kStripBytesPerCell, bytes);
+}
 
 std::uint16_t constraint_bit(const std::string& name) {
   static const std::map<std::string, std::uint16_t> bits = {
@@ -85,234 +111,47 @@ std::uint16_t constraint_bit(const std::string& name) {
 
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& in,
                             const SiteLayers& L, const std::vector<std::pair<double, double>>& out_villages,
-                            const config::Scenario& s, core::Log& log, core::Progress& progress) {
+                            const config::Scenario& s, core::Log& log, core::Progress& progress,
+                            SiteRasterSink& sink, std::size_t block_rows) {
   const auto& th = s.thresholds;
-  const auto& sp = *s.sites;
-  const std::size_t n = grid.cells(), rows = grid.rows(), cols = grid.cols();
+  const std::size_t rows = grid.rows(), cols = grid.cols();
   const double cell = grid.cell_size();
-  const double need_mb = static_cast<double>(n) * kSiteSearchBytesPerCell / (1024.0 * 1024.0);
-  if (need_mb > static_cast<double>(s.memory_mb))
-    throw core::ScenarioError("the site search holds whole-grid arrays and needs about " +
-                              std::to_string(static_cast<long long>(need_mb)) + " MB for " + std::to_string(n) +
-                              " cells; raise [processing] memory_mb to at least that, or search sites county by county");
+  const auto blocks = raster::plan_row_blocks(rows, block_rows == 0 ? rows : block_rows, 0);
   SiteSearchResult r;
-  auto excluded = [&](const char* name) {
-    return std::find(sp.exclude.begin(), sp.exclude.end(), name) != sp.exclude.end();
-  };
-  const auto& slope = *in.slope_deg;
-  const auto& elev = *in.elevation_m;
-  auto distance_to = [&](const std::vector<std::uint8_t>& mask) {
-    return raster::euclidean_distance(mask, rows, cols, cell, &progress);
-  };
-
-  // Constraints.
-  progress.begin("site constraints");
-  r.constraints.assign(n, 0);
-  auto mark = [&](const std::vector<std::uint8_t>& mask, std::uint16_t bit) {
-    for (std::size_t k = 0; k < n; ++k)
-      if (mask[k]) r.constraints[k] |= bit;
-  };
-  const double max_slope = th.value("sites", "max_slope_deg");
-  const double max_elev = th.value("sites", "max_elevation_m");
-  const double farm_slope = th.value("sites", "best_farmland_max_slope_deg");
-  const float cultivated = static_cast<float>(th.value("landcover", "cultivated_code"));
-  for (std::size_t k = 0; k < n; ++k) {
-    if (std::isnan(slope[k]) || std::isnan(elev[k])) {
-      r.constraints[k] |= kNoTerrain;
-      continue;
-    }
-    if (excluded("steep") && slope[k] > max_slope) r.constraints[k] |= kSteep;
-    if (excluded("elevation") && elev[k] > max_elev) r.constraints[k] |= kElevation;
-    if (excluded("farmland") && in.landcover && (*in.landcover)[k] == cultivated && slope[k] <= farm_slope)
-      r.constraints[k] |= kFarmland;
-  }
-  std::vector<std::uint8_t> susc_codes;
-  if (L.susceptibility) {
-    const auto& vals = s.susceptibility->values;
-    std::vector<std::uint8_t> codes(L.susceptibility->size(), 0);
-    for (std::size_t i = 0; i < codes.size(); ++i) {
-      const std::string& c = L.susceptibility->attrs[i].at("class");
-      codes[i] = c == vals.at("high") ? criteria::kSuscHigh : c == vals.at("medium") ? criteria::kSuscMedium
-                 : c == vals.at("low") ? criteria::kSuscLow : 0;
-    }
-    susc_codes = burn_all(ctx, grid, *L.susceptibility, codes);
-  }
-  progress.update(0.2);
-  if (excluded("hazard")) {
-    const double buffer = th.value("sites", "hazard_buffer_m");
-    if (!susc_codes.empty()) {
-      std::vector<std::uint8_t> high(n);
-      for (std::size_t k = 0; k < n; ++k) high[k] = susc_codes[k] == criteria::kSuscHigh;
-      const auto d = distance_to(high);
-      for (std::size_t k = 0; k < n; ++k)
-        if (d[k] <= buffer) r.constraints[k] |= kHazard;
-    }
-    if (L.hazard_points) {
-      // Each threat range (radius + the hazards buffer) plus the site buffer, as a polygon.
-      vector::Features ranges;
-      ranges.what = L.hazard_points->what;
-      const double extra = th.value("hazards", "threat_buffer_m") + buffer;
-      for (std::size_t i = 0; i < L.hazard_points->size(); ++i) {
-        const double radius = std::strtod(L.hazard_points->attrs[i].at("radius_m").c_str(), nullptr);
-        ranges.geoms.push_back(vector::wrap(ctx, GEOSBuffer_r(ctx, L.hazard_points->geoms[i].get(),
-                                                              std::max(0.0, radius) + extra, 16)));
-        ranges.attrs.emplace_back();
-      }
-      mark(burn_all(ctx, grid, ranges), kHazard);
-    }
-  }
-  progress.update(0.4);
-  if (excluded("reserve") && L.reserve) mark(burn_all(ctx, grid, *L.reserve), kReserve);
-  if (excluded("redline") && L.redline) mark(burn_all(ctx, grid, *L.redline), kRedline);
-  if (excluded("flood") && L.flood_zone) mark(burn_all(ctx, grid, *L.flood_zone), kFlood);
-  if (excluded("exclusions") && L.exclusions) mark(burn_all(ctx, grid, *L.exclusions), kExclusion);
-  std::vector<std::uint8_t> water_mask;
-  if (L.rivers) water_mask = burn_all(ctx, grid, *L.rivers);
-  if (L.water_bodies) {
-    auto wb = burn_all(ctx, grid, *L.water_bodies);
-    if (water_mask.empty()) water_mask = std::move(wb);
-    else merge(water_mask, wb);
-  }
-  if (excluded("water") && !water_mask.empty()) mark(water_mask, kWater);
-  if (excluded("water") && in.landcover)
-    for (std::size_t k = 0; k < n; ++k)
-      if ((*in.landcover)[k] == 60.0f) r.constraints[k] |= kWater;  // GlobeLand30 water
-  const double min_from_out = th.value("sites", "min_distance_from_out_villages_m");
-  if (excluded("near_out_villages") && min_from_out > 0 && !out_villages.empty()) {
-    std::vector<std::uint8_t> at(n, 0);
-    for (const auto& [x, y] : out_villages)
-      if (auto rc = grid.cell_of(x, y)) at[rc->first * cols + rc->second] = 1;
-    const auto d = distance_to(at);
-    for (std::size_t k = 0; k < n; ++k)
-      if (d[k] < min_from_out) r.constraints[k] |= kNearOutVillage;
-  }
-  progress.end();
-
-  // Factors.
-  progress.begin("site factors");
+  SiteCells cells(ctx, grid, in, L, out_villages, s);
+  r.factors_used = cells.factors_used();
   const auto& names = config::site_factors();
-  std::vector<std::vector<float>> factor(names.size());
-  const bool sigmoid = sp.membership == "sigmoid";
-  auto as_factor = [&](const std::vector<float>& v, double full, double zero) {
-    std::vector<float> f(n);
-    for (std::size_t k = 0; k < n; ++k)
-      f[k] = std::isfinite(v[k]) ? static_cast<float>(decreasing(v[k], full, zero, sigmoid)) : 0.0f;
-    return f;
-  };
-  factor[0].resize(n);
-  for (std::size_t k = 0; k < n; ++k) factor[0][k] = std::isnan(slope[k]) ? kNaN : static_cast<float>(slope_factor(slope[k]));
-  if (!susc_codes.empty()) {
-    factor[1].resize(n);
-    for (std::size_t k = 0; k < n; ++k) factor[1][k] = static_cast<float>(hazard_factor(susc_codes[k]));
+  const auto& w = cells.weights();
+
+  // Pass 1: the travel cost surface and the distance sources; the travel
+  // time to the county seats over it.
+  progress.begin("site inputs");
+  r.friction_min_per_m = cells.prepare(block_rows == 0 ? rows : block_rows, progress);
+  progress.end();
+  if (cells.has_towns()) {
+    progress.begin("travel time to county seats");
+    r.travel_min = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.seat_cells(), kInf, &progress);
+    cells.set_seat_travel(&r.travel_min);
+    progress.end();
   }
-  std::vector<std::uint8_t> road_mask;
-  std::vector<float> dist_road, dist_school, dist_clinic, travel_town;
-  if (L.roads) {
-    road_mask = burn_all(ctx, grid, *L.roads);
-    dist_road = distance_to(road_mask);
-    factor[2] = as_factor(dist_road, th.value("sites", "road_full_m"), th.value("sites", "road_zero_m"));
-  }
-  // The travel cost surface: road cells at the road speed, elsewhere on foot
-  // by Tobler's hiking function of the slope (as GRASS r.walk does).
-  {
-    const double road_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
-    r.friction_min_per_m.resize(n);
-    for (std::size_t k = 0; k < n; ++k)
-      r.friction_min_per_m[k] =
-          std::isnan(slope[k]) ? kNaN
-          : (!road_mask.empty() && road_mask[k]) ? static_cast<float>(road_min_per_m)
-                                                 : static_cast<float>(raster::walking_minutes_per_m(slope[k]));
-  }
-  progress.update(0.3);
-  if (L.towns) {
-    const auto& vals = s.towns->values;
-    // The seat factor is the travel time to a county seat (where most
-    // relocated people went); the site's own access figure is the travel time
-    // to its nearest town of any kind.
-    std::vector<std::uint8_t> seat_codes(L.towns->size(), 0);
-    for (std::size_t i = 0; i < seat_codes.size(); ++i)
-      seat_codes[i] = L.towns->attrs[i].at("kind") == vals.at("county_seat") ? 1 : 0;
-    const auto seats = burn_all(ctx, grid, *L.towns, seat_codes);
-    const auto all_towns = burn_all(ctx, grid, *L.towns);
-    r.travel_min = raster::cost_distance(r.friction_min_per_m, rows, cols, cell, seats, kInf, &progress);
-    factor[3] = as_factor(r.travel_min, th.value("sites", "seat_full_min"), th.value("sites", "seat_zero_min"));
-    travel_town = raster::cost_distance(r.friction_min_per_m, rows, cols, cell, all_towns, kInf, &progress);
-    const auto jobs = distance_to(all_towns);
-    factor[4] = as_factor(jobs, th.value("sites", "jobs_full_m"), th.value("sites", "jobs_zero_m"));
-  }
-  progress.update(0.7);
-  if (L.schools) {
-    dist_school = distance_to(burn_all(ctx, grid, *L.schools));
-    factor[5] = as_factor(dist_school, th.value("sites", "school_full_m"), th.value("sites", "school_zero_m"));
-  }
-  if (L.clinics) {
-    dist_clinic = distance_to(burn_all(ctx, grid, *L.clinics));
-    factor[6] = as_factor(dist_clinic, th.value("sites", "clinic_full_m"), th.value("sites", "clinic_zero_m"));
-  }
-  if (!water_mask.empty()) {
-    const auto d = distance_to(water_mask);
-    factor[7] = as_factor(d, th.value("sites", "water_full_m"), th.value("sites", "water_zero_m"));
+
+  // Pass 2: constraints, factors, suitability and classes, strip by strip,
+  // to the sink; the suitable cells kept as a mask for the patches.
+  progress.begin("site suitability");
+  const double threshold = th.value("sites", "suitability_threshold");
+  std::vector<std::uint8_t> suitable(grid.cells());
+  StripValues v;
+  for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
+    cells.compute(blocks[bi].row0, blocks[bi].rows(), v);
+    sink.write(v.row0, v.rows, v.suitability.data(), v.classes.data(), v.constraints.data());
+    std::uint8_t* m = suitable.data() + v.row0 * cols;
+    for (std::size_t k = 0; k < v.suitability.size(); ++k) m[k] = v.constraints[k] == 0 && v.suitability[k] >= threshold;
+    progress.update(static_cast<double>(bi + 1) / static_cast<double>(blocks.size()));
   }
   progress.end();
-
-  // Weighted linear combination over the factors that were given.
-  std::vector<double> w(names.size(), 0.0);
-  double wsum = 0;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (!factor[i].empty() && sp.weights[i] > 0) {
-      w[i] = sp.weights[i];
-      wsum += w[i];
-      r.factors_used.push_back(names[i]);
-    }
-  for (auto& x : w) x /= wsum;
-  const auto& owa = sp.owa_order_weights;
-  if (!owa.empty() && owa.size() != r.factors_used.size())
-    throw core::ScenarioError("sites.owa_order_weights has " + std::to_string(owa.size()) + " weights for the " +
-                              std::to_string(r.factors_used.size()) + " factors whose inputs are given");
-  std::vector<std::size_t> used;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (w[i] > 0) used.push_back(i);
-  // Ordered weighted averaging (Yager 1988; Malczewski 2006, in GIS site
-  // selection): in each cell the factors are ranked from best to worst value,
-  // and each factor's criterion weight is multiplied by the order weight of
-  // its rank, then renormalised. Order weights loaded on the worst ranks make
-  // the combination cautious (closer to the minimum), on the best ranks
-  // optimistic; equal order weights give the weighted linear combination.
-  std::vector<std::pair<float, std::size_t>> ranked(used.size());
-  auto owa_value = [&](std::size_t k) {
-    for (std::size_t j = 0; j < used.size(); ++j) ranked[j] = {factor[used[j]][k], used[j]};
-    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first > b.first : a.second < b.second;
-    });
-    double num = 0, den = 0;
-    for (std::size_t j = 0; j < ranked.size(); ++j) {
-      const double uv = w[ranked[j].second] * owa[j];
-      num += uv * ranked[j].first;
-      den += uv;
-    }
-    return den > 0 ? num / den : 0.0;
-  };
-  const double b_most = th.value("sites", "break_most_suitable"), b_suit = th.value("sites", "break_suitable"),
-               b_marg = th.value("sites", "break_marginal");
-  r.suitability.assign(n, kNaN);
-  r.classes.assign(n, 0);
-  for (std::size_t k = 0; k < n; ++k) {
-    if (r.constraints[k] & kNoTerrain) continue;
-    double v = 0;
-    if (r.constraints[k] == 0) {
-      if (!owa.empty()) v = owa_value(k);
-      else
-        for (std::size_t i : used) v += w[i] * factor[i][k];
-    }
-    r.suitability[k] = static_cast<float>(v);
-    r.classes[k] = v >= b_most ? 4 : v >= b_suit ? 3 : v >= b_marg ? 2 : 1;
-  }
 
   // Patches and sites.
   progress.begin("sites");
-  const double threshold = th.value("sites", "suitability_threshold");
-  std::vector<std::uint8_t> suitable(n);
-  for (std::size_t k = 0; k < n; ++k) suitable[k] = r.constraints[k] == 0 && r.suitability[k] >= threshold;
   PatchOptions po;
   po.min_area_m2 = th.value("sites", "min_site_ha") * 10000.0;
   // Holes are kept: a hole may be an excluded cell (a hazard point, a pond).
@@ -322,6 +161,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   // outline would cut into excluded cells next to the patch.
   po.simplify_m = 1e-3 * cell;
   auto polygons = suitable_patches_to_sites(ctx, grid, suitable, po, &progress);
+  std::vector<std::uint8_t>().swap(suitable);
   std::vector<std::pair<vector::GeomPtr, std::string>> shapes;  // geometry, source
   for (auto& p : polygons) shapes.emplace_back(std::move(p.geometry), "generated");
   std::vector<std::size_t> planned_index;
@@ -347,6 +187,49 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
       shapes.emplace_back(std::move(shape), "planned");
     }
   }
+  // The travel time to the nearest town of any kind, for the sites' access.
+  std::vector<float> travel_town;
+  if (cells.has_towns())
+    travel_town = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.town_cells(), kInf, nullptr);
+
+  // Pass 3: figures over each site's cells, weighted by coverage, from the
+  // strips that hold sites (computed again: the same strip gives the same values).
+  std::vector<SiteSums> sums(shapes.size());
+  for (std::size_t si = 0; si < shapes.size(); ++si)
+    sums[si].coverage = criteria::polygon_coverage(grid, criteria::rings_from_geos(ctx, shapes[si].first.get()));
+  for (const auto& b : blocks) {
+    bool any = false;
+    for (const auto& sm : sums)
+      any = any || (!sm.coverage.empty() && sm.coverage.row0 < b.row1 && sm.coverage.row0 + sm.coverage.rows > b.row0);
+    if (!any) continue;
+    cells.compute(b.row0, b.rows(), v);
+    for (auto& sm : sums) {
+      const auto& cov = sm.coverage;
+      if (cov.empty() || cov.row0 >= b.row1 || cov.row0 + cov.rows <= b.row0) continue;
+      const std::size_t r0 = std::max(cov.row0, b.row0), r1 = std::min(cov.row0 + cov.rows, b.row1);
+      for (std::size_t gr = r0; gr < r1; ++gr)
+        for (std::size_t cc = 0; cc < cov.cols; ++cc) {
+          const double f = cov.fraction[(gr - cov.row0) * cov.cols + cc];
+          if (f <= 0) continue;
+          const std::size_t gc = cov.col0 + cc;
+          const std::size_t k = (gr - b.row0) * cols + gc;  // in the strip
+          sm.covered += f;
+          if (v.constraints[k] != 0) sm.excl += f;
+          if (std::isnan(v.suitability[k])) continue;
+          sm.wsum += f;
+          sm.suit += f * v.suitability[k];
+          sm.min_suit = std::min(sm.min_suit, static_cast<double>(v.suitability[k]));
+          for (std::size_t i = 0; i < kFactorCount; ++i)
+            if (w[i] > 0) sm.factor[i] += f * v.factor[i][k];
+          if (!travel_town.empty()) sm.min_travel = std::min(sm.min_travel, static_cast<double>(travel_town[gr * cols + gc]));
+          if (!v.dist_road_m.empty()) sm.min_road = std::min(sm.min_road, static_cast<double>(v.dist_road_m[k]));
+          if (!v.dist_school_m.empty()) sm.min_school = std::min(sm.min_school, static_cast<double>(v.dist_school_m[k]));
+          if (!v.dist_clinic_m.empty()) sm.min_clinic = std::min(sm.min_clinic, static_cast<double>(v.dist_clinic_m[k]));
+        }
+    }
+  }
+  std::vector<float>().swap(travel_town);
+
   const double buildable = th.value("sites", "buildable_share");
   const double gross = th.value("sites", "gross_m2_per_person");
   const double per_household = th.value("settlement", "persons_per_household");
@@ -370,37 +253,18 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
       auto nm = attrs.find("name");
       if (nm != attrs.end()) site.name = nm->second;
     }
-    // Figures over the site's cells, weighted by coverage.
-    const auto cov = criteria::polygon_coverage(grid, criteria::rings_from_geos(ctx, site.geometry.get()));
-    double wsum_s = 0, suit = 0, excl = 0, covered = 0;
-    std::vector<double> fsum(names.size(), 0.0);
-    double min_suit = kInf, min_travel = kInf, min_road = kInf, min_school = kInf, min_clinic = kInf;
-    for (std::size_t rr = 0; rr < cov.rows; ++rr)
-      for (std::size_t cc = 0; cc < cov.cols; ++cc) {
-        const double f = cov.fraction[rr * cov.cols + cc];
-        if (f <= 0) continue;
-        const std::size_t k = (cov.row0 + rr) * cols + cov.col0 + cc;
-        covered += f;
-        if (r.constraints[k] != 0) excl += f;
-        if (std::isnan(r.suitability[k])) continue;
-        wsum_s += f;
-        suit += f * r.suitability[k];
-        min_suit = std::min(min_suit, static_cast<double>(r.suitability[k]));
-        for (std::size_t i = 0; i < names.size(); ++i)
-          if (w[i] > 0) fsum[i] += f * factor[i][k];
-        if (!travel_town.empty()) min_travel = std::min(min_travel, static_cast<double>(travel_town[k]));
-        if (!dist_road.empty()) min_road = std::min(min_road, static_cast<double>(dist_road[k]));
-        if (!dist_school.empty()) min_school = std::min(min_school, static_cast<double>(dist_school[k]));
-        if (!dist_clinic.empty()) min_clinic = std::min(min_clinic, static_cast<double>(dist_clinic[k]));
-      }
-    if (wsum_s > 0) {
-      site.mean_suitability = suit / wsum_s;
-      site.min_suitability = min_suit;
+    const SiteSums& sm = sums[si];
+    const double covered = sm.covered, excl = sm.excl;
+    const double min_travel = sm.min_travel, min_road = sm.min_road, min_school = sm.min_school,
+                 min_clinic = sm.min_clinic;
+    if (sm.wsum > 0) {
+      site.mean_suitability = sm.suit / sm.wsum;
+      site.min_suitability = sm.min_suit;
       // The limiting factor: the one that takes most off the score.
       double worst = -1;
       for (std::size_t i = 0; i < names.size(); ++i)
         if (w[i] > 0) {
-          const double loss = w[i] * (1.0 - fsum[i] / wsum_s);
+          const double loss = w[i] * (1.0 - sm.factor[i] / sm.wsum);
           if (loss > worst) {
             worst = loss;
             site.limiting_factor = names[i];

@@ -82,16 +82,18 @@ TEST_CASE("site search: constraints, no site on an excluded cell, capacity and a
   core::Log log(core::Verbosity::quiet, &sink);
   core::CancelFlag cancel;
   core::Progress progress(false, cancel);
-  const auto r = sites::find_sites(ctx, grid, {&slope, &elev, nullptr}, layers, {}, s, log, progress);
+  sites::SiteRasterCollector cells(grid);
+  const auto r = sites::find_sites(ctx, grid, sites::WholeGridInputs(grid, &slope, &elev), layers, {}, s, log, progress,
+                                   cells, 0);
 
   // Reason bits.
-  CHECK((r.constraints[10 * cols + 22] & sites::kSteep) != 0);
-  CHECK((r.constraints[55 * cols + 40] & sites::kFlood) != 0);
-  CHECK((r.constraints[5 * cols + 5] & sites::kNoTerrain) != 0);
-  CHECK(r.constraints[20 * cols + 40] == 0);
-  CHECK(std::isnan(r.suitability[5 * cols + 5]));
-  CHECK(r.suitability[10 * cols + 22] == 0.0f);  // excluded cells score 0
-  CHECK(r.classes[10 * cols + 22] == 1);
+  CHECK((cells.constraints[10 * cols + 22] & sites::kSteep) != 0);
+  CHECK((cells.constraints[55 * cols + 40] & sites::kFlood) != 0);
+  CHECK((cells.constraints[5 * cols + 5] & sites::kNoTerrain) != 0);
+  CHECK(cells.constraints[20 * cols + 40] == 0);
+  CHECK(std::isnan(cells.suitability[5 * cols + 5]));
+  CHECK(cells.suitability[10 * cols + 22] == 0.0f);  // excluded cells score 0
+  CHECK(cells.classes[10 * cols + 22] == 1);
   // Travel time: 0 at the seat's cell, growing away from it.
   CHECK(r.travel_min[29 * cols + 30] == 0.0f);  // the seat at (915, 915) is in row 29, column 30
   CHECK(r.travel_min[30 * cols + 50] > r.travel_min[30 * cols + 35]);
@@ -108,7 +110,7 @@ TEST_CASE("site search: constraints, no site on an excluded cell, capacity and a
       for (std::size_t cc = 0; cc < cov.cols; ++cc) {
         const double f = cov.fraction[rr * cov.cols + cc];
         total += f;
-        if (r.constraints[(cov.row0 + rr) * cols + cov.col0 + cc] != 0) on_excluded += f;
+        if (cells.constraints[(cov.row0 + rr) * cols + cov.col0 + cc] != 0) on_excluded += f;
       }
     CHECK(on_excluded < 1e-6 * total);
     CHECK(st.excluded_pct < 1e-4);
@@ -146,7 +148,13 @@ TEST_CASE("site search: ordered weighted averaging from cautious to optimistic",
     // Travel time counts from 0 (factor 1) to 10 minutes (factor 0) here.
     text += "seat_full_min = 0\nseat_zero_min = 10\n";
     const auto s = config::parse_scenario(text, "/tmp/s.toml");
-    return sites::find_sites(ctx, grid, {&slope, &elev, nullptr}, layers, {}, s, log, progress);
+    struct Out {
+      std::vector<float> suitability, travel_min;
+    };
+    sites::SiteRasterCollector cells(grid);
+    auto r = sites::find_sites(ctx, grid, sites::WholeGridInputs(grid, &slope, &elev), layers, {}, s, log, progress,
+                               cells, 0);
+    return Out{cells.suitability, r.travel_min};
   };
   // Cell (0,0): on the road (road factor 1), at the seat (seat factor 1), slope factor 0.6.
   CHECK(run("").suitability[0] == Approx((1.0 + 1.0 + 0.6) / 3.0));

@@ -81,6 +81,9 @@ class RasterStrips {
   void set_palette(const std::vector<PaletteEntry>& palette);
   // Rows [row0, row0 + nrows), full width; NaN becomes NoData.
   void write_rows(std::size_t row0, std::size_t nrows, const float* values);
+  // Rows written earlier, read back (NoData becomes NaN), so that later
+  // stages can stream what an earlier one wrote instead of keeping it.
+  void read_rows(std::size_t row0, std::size_t nrows, float* values) const;
   void close();
   const std::filesystem::path& path() const { return path_; }
   const std::vector<PaletteEntry>& palette() const { return palette_; }

@@ -55,6 +55,7 @@ struct Plan {
   std::size_t villages_outside_boundary = 0;
   std::size_t relief_radius_rows = 0;
   std::size_t block_rows = 0;
+  std::size_t site_block_rows = 0;  // strips of the site search
 };
 
 Plan resolve(const config::Scenario& scenario, const RunOptions& options, core::Log& log);

@@ -7,9 +7,14 @@
 // combination, four classes, and the candidate sites: suitable patches turned
 // into polygons, split to a maximum size, each with its capacity and access.
 //
-// The search works on whole-grid arrays (distance transforms and travel time
-// are global operations); it needs about 120 bytes per cell (kSiteSearchBytesPerCell) and refuses a grid
-// that does not fit processing.memory_mb, saying how much it needs.
+// The cell work (constraints, factors, suitability, classes) runs strip by
+// strip: distances come row by row from sparse source lists
+// (raster::SourceDistance), polygons are burnt per strip, and the results go
+// to a sink as they are made. What a strip cannot see is kept whole-grid in
+// compact form: the travel cost surface (4 bytes a cell, also the
+// allocation's), the travel time to the county seats (4), the suitable-cell
+// mask and patch labels while patches are traced (5), and the travel time to
+// the nearest town while site figures are summed (4); see site_search_bytes.
 
 #include <cstdint>
 #include <optional>
@@ -25,14 +30,6 @@
 #include "relocplan/vector/villages.hpp"
 
 namespace relocplan::sites {
-
-// Peak memory of the site search per grid cell, measured: whole-grid slope,
-// elevation and land cover (12 bytes), constraints and class codes (3), up to
-// eight factors (32), four distance and travel-time fields kept for the sites
-// (16), a cost distance in progress (friction, double accumulator, result,
-// heap: about 20), suitability and patch labels (9), output buffers (8), and
-// GDAL's and GEOS's working copies.
-constexpr double kSiteSearchBytesPerCell = 120.0;
 
 // Constraint reason bits of the `constraints` raster.
 enum ConstraintBit : std::uint16_t {
@@ -51,11 +48,53 @@ enum ConstraintBit : std::uint16_t {
 // "steep" -> kSteep ...; the bit of a constraint name of config::site_constraints().
 std::uint16_t constraint_bit(const std::string& name);
 
-// Whole-grid inputs, row-major, NaN = NoData.
-struct GridInputs {
-  const std::vector<float>* slope_deg = nullptr;
-  const std::vector<float>* elevation_m = nullptr;
-  const std::vector<float>* landcover = nullptr;  // may be null
+// The terrain inputs, read strip by strip: rows [row0, row0 + nrows), full
+// width, NaN = NoData. `landcover` is null when there is no land-cover input.
+class GridInputs {
+ public:
+  virtual ~GridInputs() = default;
+  virtual bool has_landcover() const = 0;
+  virtual void read(std::size_t row0, std::size_t nrows, float* slope_deg, float* elevation_m,
+                    float* landcover) const = 0;
+};
+
+// Inputs held as whole-grid arrays (tests, small grids).
+class WholeGridInputs : public GridInputs {
+ public:
+  WholeGridInputs(const raster::Grid& grid, const std::vector<float>* slope_deg, const std::vector<float>* elevation_m,
+                  const std::vector<float>* landcover = nullptr);
+  bool has_landcover() const override { return landcover_ != nullptr; }
+  void read(std::size_t row0, std::size_t nrows, float* slope_deg, float* elevation_m, float* landcover) const override;
+
+ private:
+  std::size_t cols_;
+  const std::vector<float>* slope_;
+  const std::vector<float>* elevation_;
+  const std::vector<float>* landcover_;
+};
+
+// Where the cell results go, strip by strip, in row order: suitability
+// (0-1; 0 on excluded cells; NaN off the DEM), classes (1 unsuitable,
+// 2 marginal, 3 suitable, 4 most suitable, 0 NoData) and constraint bits.
+class SiteRasterSink {
+ public:
+  virtual ~SiteRasterSink() = default;
+  virtual void write(std::size_t row0, std::size_t nrows, const float* suitability, const std::uint8_t* classes,
+                     const std::uint16_t* constraints) = 0;
+};
+
+// A sink that keeps the whole grid (tests, small grids).
+class SiteRasterCollector : public SiteRasterSink {
+ public:
+  explicit SiteRasterCollector(const raster::Grid& grid);
+  void write(std::size_t row0, std::size_t nrows, const float* suitability, const std::uint8_t* classes,
+             const std::uint16_t* constraints) override;
+  std::vector<float> suitability;
+  std::vector<std::uint8_t> classes;
+  std::vector<std::uint16_t> constraints;
+
+ private:
+  std::size_t cols_;
 };
 
 struct Site {
@@ -73,11 +112,8 @@ struct Site {
 };
 
 struct SiteSearchResult {
-  std::vector<float> suitability;        // 0-1; 0 on excluded cells; NaN off the DEM
-  std::vector<std::uint8_t> classes;     // 1 unsuitable, 2 marginal, 3 suitable, 4 most suitable, 0 NoData
-  std::vector<std::uint16_t> constraints;  // ConstraintBit set per cell
-  std::vector<float> travel_min;         // to the nearest county seat (the seat factor)
-  std::vector<float> friction_min_per_m; // the travel cost surface: minutes per metre, NaN impassable
+  std::vector<float> travel_min;          // to the nearest county seat (the seat factor); empty without towns
+  std::vector<float> friction_min_per_m;  // the travel cost surface: minutes per metre, NaN impassable
   std::vector<Site> sites;
   std::vector<std::string> factors_used;  // factors whose inputs were given
 };
@@ -100,10 +136,19 @@ struct SiteLayers {
   const vector::Features* planned_sites = nullptr;
 };
 
+// Peak memory of the site search in bytes: the whole-grid compact arrays
+// (about 13 bytes a cell at the peak, while patches are traced) and the strip
+// buffers of `block_rows` rows (about 100 bytes a cell of a strip).
+double site_search_bytes(const raster::Grid& grid, std::size_t block_rows);
+// The strip height that keeps the strip buffers within `bytes`.
+std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
+
 // `out_villages`: positions of the villages that move (for the optional
-// minimum distance from them).
+// minimum distance from them). The cell results go to `sink` strip by strip
+// (block_rows rows each; 0: the whole grid at once).
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& inputs,
                             const SiteLayers& layers, const std::vector<std::pair<double, double>>& out_villages,
-                            const config::Scenario& scenario, core::Log& log, core::Progress& progress);
+                            const config::Scenario& scenario, core::Log& log, core::Progress& progress,
+                            SiteRasterSink& sink, std::size_t block_rows);
 
 }  // namespace relocplan::sites
