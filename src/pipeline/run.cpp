@@ -334,13 +334,37 @@ void print_plan(const Plan& p, std::ostream& out) {
 
 namespace {
 
+// The process's peak resident memory in MB since the last reset (Linux:
+// VmHWM of /proc/self/status), or -1 where it cannot be read.
+double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  return -1;
+}
+
+// Starts a new peak (Linux 4.0 and later: writing 5 to clear_refs resets
+// VmHWM to the current resident size); silently nothing elsewhere.
+void reset_peak_rss() {
+  std::ofstream clear("/proc/self/clear_refs");
+  if (clear) clear << "5";
+}
+
+// Wall time and peak resident memory of each stage.
 struct StageClock {
-  std::vector<std::pair<std::string, double>> stages;
+  struct Lap {
+    std::string name;
+    double seconds = 0, peak_mb = -1;
+  };
+  std::vector<Lap> stages;
   std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+  StageClock() { reset_peak_rss(); }
   void lap(const std::string& name) {
     const auto now = std::chrono::steady_clock::now();
-    stages.emplace_back(name, std::chrono::duration<double>(now - t).count());
+    stages.push_back({name, std::chrono::duration<double>(now - t).count(), peak_rss_mb()});
     t = now;
+    reset_peak_rss();
   }
 };
 
@@ -1258,7 +1282,9 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   if (plan.boundary) checksum_files("boundary", plan.boundary->files);
   for (std::size_t i = 0; i < log.warnings().size(); ++i) put("warning." + std::to_string(i + 1), log.warnings()[i]);
   clock.lap("checksums");
-  for (const auto& [name, sec] : clock.stages) put("stage_seconds." + name, fixed(sec, 3));
+  for (const auto& lap : clock.stages) put("stage_seconds." + lap.name, fixed(lap.seconds, 3));
+  for (const auto& lap : clock.stages)
+    if (lap.peak_mb >= 0) put("stage_peak_mb." + lap.name, fixed(lap.peak_mb, 0));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   put("total_seconds", fixed(total, 3));
   // Written last: a run_info with finished_utc belongs to a complete run.

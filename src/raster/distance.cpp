@@ -7,7 +7,6 @@
 #include <numbers>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 #include "relocplan/core/error.hpp"
@@ -233,10 +232,13 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
   }
   const auto passable = [&](std::size_t i) { return std::isfinite(cost_per_m[i]); };
 
-  // Settled cells hold their final cost; +inf = not settled (yet).
+  // One float a cell holds the whole search state: +inf = not reached yet;
+  // negative (sign bit set, -0 included) = open, minus the best tentative
+  // cost so far rounded to float; otherwise settled, with its final cost.
+  // Exact double costs travel in the heap only; the float tentative merely
+  // prunes pushes that are certainly worse than one already made.
   std::vector<float> result(cells, kInfF);
-  // The open frontier: exact tentative costs of reached, unsettled cells.
-  std::unordered_map<std::size_t, double> open;
+  const auto settled_at = [&](std::size_t i) { return std::isfinite(result[i]) && !std::signbit(result[i]); };
   using Entry = std::pair<double, std::size_t>;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> frontier;
   std::sort(source_cells.begin(), source_cells.end());
@@ -245,7 +247,7 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
     for (std::size_t i : source_cells) {
       if (i >= cells) throw core::InternalError("cost_distance: source cell " + std::to_string(i) + " is outside the grid");
       if (!passable(i)) continue;
-      open.emplace(i, 0.0);
+      result[i] = -0.0f;
       frontier.emplace(0.0, i);
     }
   }
@@ -259,9 +261,9 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
   while (!frontier.empty()) {
     const auto [cost_here, i] = frontier.top();
     frontier.pop();
-    auto it = open.find(i);
-    if (it == open.end() || cost_here > it->second) continue;  // settled already, or stale
-    open.erase(it);
+    // The first time a cell leaves the heap its cost is the least (Dijkstra);
+    // later entries of it are stale.
+    if (settled_at(i)) continue;
     result[i] = static_cast<float>(cost_here);
     ++settled;
     if (progress && settled % poll_every == 0)
@@ -275,16 +277,21 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
       if (nr >= rows || nc >= cols) continue;
       const std::size_t j = nr * cols + nc;
       // A settled neighbour is final: no path through i can be cheaper.
-      if (!passable(j) || result[j] != kInfF) continue;
+      if (!passable(j) || settled_at(j)) continue;
       const bool diagonal = m.d_row != 0 && m.d_col != 0;
       if (diagonal && !passable(nr * cols + c) && !passable(r * cols + nc)) continue;
       const double length_m = diagonal ? diagonal_m : cell_size_m;
       const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(cost_per_m[j])) / 2.0;
       if (!(cost_there <= max_cost)) continue;
-      auto [at, inserted] = open.try_emplace(j, cost_there);
-      if (!inserted) {
-        if (!(cost_there < at->second)) continue;
-        at->second = cost_there;
+      const float state = result[j];
+      if (std::signbit(state)) {
+        // Open: the best tentative cost is within half a float step of -state,
+        // so a cost beyond one step above it is certainly worse.
+        const float best = -state;
+        if (cost_there > static_cast<double>(std::nextafter(best, kInfF))) continue;
+        if (cost_there < static_cast<double>(best)) result[j] = -static_cast<float>(cost_there);
+      } else {
+        result[j] = -static_cast<float>(cost_there);
       }
       frontier.emplace(cost_there, j);
     }

@@ -105,12 +105,11 @@ class SourceDistance {
 };
 
 // Multi-source cost distance as cost_distance computes it, with sources given
-// as cell indices and a compact search state: the result (4 bytes a cell)
-// doubles as the "settled" mark, and only the open frontier keeps its exact
-// double cost (in a hash map), so the peak is about 4 bytes a cell plus the
-// frontier instead of 12 or more. Same costs as cost_distance, value for
-// value: settled costs are final, relaxations use the exact double cost of
-// the cell being settled, and equal-cost ties settle by cell index.
+// as cell indices and a compact search state: one float a cell (the result
+// itself, which also marks open and settled cells) plus the heap, instead of
+// a double accumulator beside the result. Exact costs travel in the heap
+// (double), and the first time a cell leaves the heap its cost is final, so
+// the costs are those of cost_distance, value for value.
 std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std::size_t rows, std::size_t cols,
                                       double cell_size_m, std::vector<std::size_t> source_cells,
                                       double max_cost = std::numeric_limits<double>::infinity(),
