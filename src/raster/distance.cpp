@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/raster/radix_heap.hpp"
 
 namespace relocplan::raster {
 
@@ -239,8 +240,7 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
   // prunes pushes that are certainly worse than one already made.
   std::vector<float> result(cells, kInfF);
   const auto settled_at = [&](std::size_t i) { return std::isfinite(result[i]) && !std::signbit(result[i]); };
-  using Entry = std::pair<double, std::size_t>;
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> frontier;
+  RadixHeap frontier;
   std::sort(source_cells.begin(), source_cells.end());
   source_cells.erase(std::unique(source_cells.begin(), source_cells.end()), source_cells.end());
   if (max_cost >= 0.0) {
@@ -248,7 +248,7 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
       if (i >= cells) throw core::InternalError("cost_distance: source cell " + std::to_string(i) + " is outside the grid");
       if (!passable(i)) continue;
       result[i] = -0.0f;
-      frontier.emplace(0.0, i);
+      frontier.push(0.0, i);
     }
   }
   const double diagonal_m = cell_size_m * std::numbers::sqrt2;
@@ -259,8 +259,7 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
   const std::size_t poll_every = std::max<std::size_t>(1, passable_cells / 100);
   std::size_t settled = 0;
   while (!frontier.empty()) {
-    const auto [cost_here, i] = frontier.top();
-    frontier.pop();
+    const auto [cost_here, i] = frontier.pop();
     // The first time a cell leaves the heap its cost is the least (Dijkstra);
     // later entries of it are stale.
     if (settled_at(i)) continue;
@@ -293,7 +292,7 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
       } else {
         result[j] = -static_cast<float>(cost_there);
       }
-      frontier.emplace(cost_there, j);
+      frontier.push(cost_there, j);
     }
   }
   if (progress) progress->update(1.0);
@@ -339,11 +338,10 @@ bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, cons
   const auto local = [&](std::size_t r, std::size_t c) { return (r - row0_) * side_cols_ + (c - col0_); };
   const std::size_t source = source_row * cols_ + source_col;
   if (!passable(source) || max_cost_ < 0.0) return true;
-  const auto greater = std::greater<std::pair<double, std::size_t>>();
   const std::size_t s_local = local(source_row, source_col);
   accumulated_[s_local] = 0.0;
   touched_.push_back(static_cast<std::uint32_t>(s_local));
-  heap_.emplace_back(0.0, source);
+  heap_.push(0.0, source);
 
   const double diagonal_m = cell_size_m_ * std::numbers::sqrt2;
   struct Move {
@@ -352,9 +350,7 @@ bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, cons
   constexpr Move kMoves[8] = {{-1, -1}, {-1, 0}, {-1, 1}, {0, -1}, {0, 1}, {1, -1}, {1, 0}, {1, 1}};
   constexpr std::size_t kPollEvery = 1 << 14;
   while (!heap_.empty()) {
-    std::pop_heap(heap_.begin(), heap_.end(), greater);
-    const auto [cost_here, i] = heap_.back();
-    heap_.pop_back();
+    const auto [cost_here, i] = heap_.pop();
     const std::size_t r = i / cols_;
     const std::size_t c = i % cols_;
     if (cost_here > accumulated_[local(r, c)]) continue;  // stale
@@ -375,8 +371,7 @@ bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, cons
       if (cost_there < accumulated_[jl] && cost_there <= max_cost_) {
         if (accumulated_[jl] == kInf) touched_.push_back(static_cast<std::uint32_t>(jl));
         accumulated_[jl] = cost_there;
-        heap_.emplace_back(cost_there, j);
-        std::push_heap(heap_.begin(), heap_.end(), greater);
+        heap_.push(cost_there, j);
       }
     }
   }

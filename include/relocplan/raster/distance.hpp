@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "relocplan/core/progress.hpp"
+#include "relocplan/raster/radix_heap.hpp"
 
 namespace relocplan::raster {
 
@@ -130,8 +131,7 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
 // is infinite, the window is the whole grid.
 //
 // Policies are those of cost_distance (impassable cells, corner squeezing,
-// ties settled by (cost, cell index), costs kept in double and read rounded
-// to float). The friction surface is only read, so several workspaces may
+// costs kept in double and read rounded to float). The friction surface is only read, so several workspaces may
 // share it across threads.
 class LocalCostDistance {
  public:
@@ -170,7 +170,7 @@ class LocalCostDistance {
   std::size_t row0_ = 0, row1_ = 0, col0_ = 0, col1_ = 0;
   std::vector<double> accumulated_;      // window-local, +inf = not reached
   std::vector<std::uint32_t> touched_;   // window-local indices to reset
-  std::vector<std::pair<double, std::size_t>> heap_;  // (cost, global cell index)
+  RadixHeap heap_;  // (cost, global cell index)
   std::size_t settled_ = 0;
 };
 
