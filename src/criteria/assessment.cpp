@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iomanip>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include "relocplan/core/error.hpp"
@@ -313,10 +314,28 @@ std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::ve
       radius[j] = r + extra;
       max_r = std::max(max_r, radius[j]);
     }
+    // Candidates from an STR tree of the points' envelopes: those within the
+    // largest threat range of a village's envelope, tried in input order.
+    GEOSSTRtree* tree = GEOSSTRtree_create_r(ctx, 10);
+    std::vector<std::size_t> index(hz.size());
+    for (std::size_t j = 0; j < hz.size(); ++j) {
+      index[j] = j;
+      GEOSSTRtree_insert_r(ctx, tree, hz.geoms[j].get(), &index[j]);
+    }
+    std::vector<std::size_t> near;
     for (std::size_t i = 0; i < villages.size(); ++i) {
       out[i].hazards_assessed = true;
       double best_ratio = std::numeric_limits<double>::infinity();
-      for (std::size_t j = 0; j < hz.size(); ++j) {
+      near.clear();
+      const vector::GeomPtr box = vector::wrap(
+          ctx, GEOSGeom_createRectangle_r(ctx, villages[i].x - max_r, villages[i].y - max_r, villages[i].x + max_r,
+                                          villages[i].y + max_r));
+      GEOSSTRtree_query_r(
+          ctx, tree, box.get(),
+          [](void* item, void* data) { static_cast<std::vector<std::size_t>*>(data)->push_back(*static_cast<std::size_t*>(item)); },
+          &near);
+      std::sort(near.begin(), near.end());
+      for (std::size_t j : near) {
         double d = 0;
         GEOSDistance_r(ctx, hz.geoms[j].get(), points[i].get(), &d);
         if (d > radius[j]) continue;
@@ -332,6 +351,7 @@ std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::ve
         }
       }
     }
+    GEOSSTRtree_destroy_r(ctx, tree);
   }
   if (L.roads && L.roads->size() > 0) {
     GEOSSTRtree* tree = GEOSSTRtree_create_r(ctx, 10);
@@ -350,15 +370,16 @@ std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::ve
         ++seats;
       }
     }
+    std::map<const GEOSGeometry*, std::size_t> town_of;
+    for (std::size_t j = 0; j < L.towns->size(); ++j) town_of.emplace(L.towns->geoms[j].get(), j);
     if (seats > 0)
       for (std::size_t i = 0; i < villages.size(); ++i) {
         const GEOSGeometry* nearest = nullptr;
         out[i].dist_seat_m = nearest_distance(ctx, tree, points[i].get(), &nearest);
-        for (std::size_t j = 0; j < L.towns->size(); ++j)
-          if (L.towns->geoms[j].get() == nearest) {
-            const auto n = L.towns->attrs[j].find("name");
-            if (n != L.towns->attrs[j].end()) out[i].seat_name = n->second;
-          }
+        if (auto it = town_of.find(nearest); it != town_of.end()) {
+          const auto n = L.towns->attrs[it->second].find("name");
+          if (n != L.towns->attrs[it->second].end()) out[i].seat_name = n->second;
+        }
       }
     GEOSSTRtree_destroy_r(ctx, tree);
   }

@@ -115,6 +115,23 @@ TerritoryResult build_territories(GEOSContextHandle_t ctx, const std::vector<vec
   if (counties)
     for (std::size_t i = 0; i < counties->size(); ++i) county_by_name.emplace(counties->attrs[i].at("name"), i);
   vector::GeomPtr area_box = rectangle(ctx, study_area);
+  // Clip polygons prepared once: a territory wholly inside its county (most
+  // are) needs no overlay with the county's long boundary, whose cost would
+  // otherwise be paid once per village.
+  std::map<const GEOSGeometry*, const GEOSPreparedGeometry*> prepared;
+  struct PreparedDeleter {
+    GEOSContextHandle_t ctx;
+    std::map<const GEOSGeometry*, const GEOSPreparedGeometry*>* p;
+    ~PreparedDeleter() {
+      for (auto& [g, pg] : *p) GEOSPreparedGeom_destroy_r(ctx, pg);
+    }
+  } release{ctx, &prepared};
+  auto clip_to = [&](vector::GeomPtr shape, const GEOSGeometry* clip) {
+    auto it = prepared.find(clip);
+    if (it == prepared.end()) it = prepared.emplace(clip, GEOSPrepare_r(ctx, clip)).first;
+    if (it->second && GEOSPreparedContains_r(ctx, it->second, shape.get()) == 1) return shape;
+    return intersect(ctx, shape.get(), clip);
+  };
   std::vector<std::string> no_county, no_given;
   for (std::size_t i = 0; i < n; ++i) {
     const auto& v = villages[i];
@@ -138,7 +155,7 @@ TerritoryResult build_territories(GEOSContextHandle_t ctx, const std::vector<vec
       if (it != county_by_name.end()) clip = counties->geoms[it->second].get();
       else no_county.push_back(v.id);
     }
-    t.geometry = intersect(ctx, shape.get(), clip);
+    t.geometry = clip_to(std::move(shape), clip);
     t.method = "voronoi";
     GEOSArea_r(ctx, t.geometry.get(), &t.area_m2);
   }

@@ -5,7 +5,6 @@
 #include <functional>
 #include <limits>
 #include <numbers>
-#include <queue>
 #include <string>
 #include <utility>
 

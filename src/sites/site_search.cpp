@@ -39,17 +39,82 @@ std::string site_id(const char* prefix, std::size_t i) {
   return os.str();
 }
 
-// The name of the polygon of `f` that contains `pt` (by role), if any.
-std::optional<std::string> name_at(GEOSContextHandle_t ctx, const vector::Features* f, const std::string& role,
-                                   const GEOSGeometry* pt) {
-  if (!f) return std::nullopt;
-  for (std::size_t i = 0; i < f->size(); ++i)
-    if (GEOSIntersects_r(ctx, f->geoms[i].get(), pt) == 1) {
-      auto it = f->attrs[i].find(role);
-      if (it != f->attrs[i].end()) return it->second;
+// Names of the polygons of a layer (by role) at points: an STR tree of the
+// polygons, candidates tried in input order, so the first polygon in the
+// layer that holds the point names it, as a plain scan would.
+class NamesAt {
+ public:
+  NamesAt(GEOSContextHandle_t ctx, const vector::Features* f, std::string role)
+      : ctx_(ctx), f_(f), role_(std::move(role)) {
+    if (!f) return;
+    tree_ = GEOSSTRtree_create_r(ctx, 10);
+    index_.resize(f->size());
+    for (std::size_t i = 0; i < f->size(); ++i) {
+      index_[i] = i;
+      GEOSSTRtree_insert_r(ctx, tree_, f->geoms[i].get(), &index_[i]);
     }
-  return std::nullopt;
-}
+  }
+  ~NamesAt() {
+    if (tree_) GEOSSTRtree_destroy_r(ctx_, tree_);
+  }
+  NamesAt(const NamesAt&) = delete;
+  NamesAt& operator=(const NamesAt&) = delete;
+
+  std::optional<std::string> at(const GEOSGeometry* pt) const {
+    if (!f_) return std::nullopt;
+    std::vector<std::size_t> hits;
+    GEOSSTRtree_query_r(
+        ctx_, tree_, pt,
+        [](void* item, void* data) { static_cast<std::vector<std::size_t>*>(data)->push_back(*static_cast<std::size_t*>(item)); },
+        &hits);
+    std::sort(hits.begin(), hits.end());
+    for (std::size_t i : hits)
+      if (GEOSIntersects_r(ctx_, f_->geoms[i].get(), pt) == 1) {
+        auto it = f_->attrs[i].find(role_);
+        if (it != f_->attrs[i].end()) return it->second;
+      }
+    return std::nullopt;
+  }
+
+ private:
+  GEOSContextHandle_t ctx_;
+  const vector::Features* f_;
+  std::string role_;
+  GEOSSTRtree* tree_ = nullptr;
+  std::vector<std::size_t> index_;
+};
+
+// The nearest town with a name: an STR tree of the named towns.
+class NearestTown {
+ public:
+  NearestTown(GEOSContextHandle_t ctx, const vector::Features* towns) : ctx_(ctx) {
+    if (!towns) return;
+    tree_ = GEOSSTRtree_create_r(ctx, 10);
+    for (std::size_t i = 0; i < towns->size(); ++i) {
+      auto nm = towns->attrs[i].find("name");
+      if (nm == towns->attrs[i].end()) continue;
+      names_.emplace(towns->geoms[i].get(), nm->second);
+      GEOSSTRtree_insert_r(ctx, tree_, towns->geoms[i].get(), towns->geoms[i].get());
+    }
+  }
+  ~NearestTown() {
+    if (tree_) GEOSSTRtree_destroy_r(ctx_, tree_);
+  }
+  NearestTown(const NearestTown&) = delete;
+  NearestTown& operator=(const NearestTown&) = delete;
+
+  std::optional<std::string> at(const GEOSGeometry* pt) const {
+    if (!tree_ || names_.empty()) return std::nullopt;
+    const void* g = GEOSSTRtree_nearest_r(ctx_, tree_, pt);
+    auto it = names_.find(static_cast<const GEOSGeometry*>(g));
+    return it == names_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+
+ private:
+  GEOSContextHandle_t ctx_;
+  GEOSSTRtree* tree_ = nullptr;
+  std::map<const GEOSGeometry*, std::string> names_;
+};
 
 // Sums over one site's cells, weighted by coverage.
 struct SiteSums {
@@ -235,6 +300,8 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   const double per_household = th.value("settlement", "persons_per_household");
   std::size_t generated_no = 0, planned_no = 0;
   std::vector<std::string> planned_on_excluded;
+  const NamesAt county_at(ctx, L.counties, "name"), township_at(ctx, L.townships, "name");
+  const NearestTown nearest_town(ctx, L.towns);
   for (std::size_t si = 0; si < shapes.size(); ++si) {
     Site site;
     site.geometry = std::move(shapes[si].first);
@@ -291,20 +358,9 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     // Where it is: county, township, nearest town.
     vector::GeomPtr inside = vector::wrap(ctx, GEOSPointOnSurface_r(ctx, site.geometry.get()));
     if (inside) {
-      site.county = name_at(ctx, L.counties, "name", inside.get());
-      site.township = name_at(ctx, L.townships, "name", inside.get());
-      if (L.towns) {
-        double best = kInf;
-        for (std::size_t i = 0; i < L.towns->size(); ++i) {
-          double d = 0;
-          GEOSDistance_r(ctx, L.towns->geoms[i].get(), inside.get(), &d);
-          auto nm = L.towns->attrs[i].find("name");
-          if (d < best && nm != L.towns->attrs[i].end()) {
-            best = d;
-            site.nearest_town = nm->second;
-          }
-        }
-      }
+      site.county = county_at.at(inside.get());
+      site.township = township_at.at(inside.get());
+      site.nearest_town = nearest_town.at(inside.get());
     }
     r.sites.push_back(std::move(site));
     progress.update(static_cast<double>(si + 1) / static_cast<double>(shapes.size()));

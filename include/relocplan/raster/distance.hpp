@@ -60,9 +60,9 @@ std::vector<float> euclidean_distance(const std::vector<std::uint8_t>& source, s
 //  - cells not reached, or whose cost would exceed max_cost (costs equal to
 //    max_cost are kept), get +infinity; expansion stops at max_cost.
 //
-// Dijkstra's algorithm from all sources at once, with a binary heap ordered
-// by (cost, cell index) so that equal costs are settled in a fixed order.
-// Costs accumulate in double and are rounded to float at the end.
+// Dijkstra's algorithm from all sources at once (cost_distance_from below).
+// Costs accumulate in double and are rounded to float when a cell settles;
+// they do not depend on the order in which equal costs settle.
 //
 // Throws core::InternalError when the sizes disagree, the cell size is not a
 // positive finite number, max_cost is NaN, or a cost is negative (friction
