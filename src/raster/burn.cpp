@@ -16,30 +16,45 @@ namespace relocplan::raster {
 
 PolygonBurner::PolygonBurner(GEOSContextHandle_t ctx, const vector::Features& features,
                              const std::vector<std::uint8_t>& codes, const Grid& grid)
-    : grid_(grid) {
+    : ctx_(ctx), grid_(grid), what_(features.what) {
   std::vector<std::size_t> order(features.size());
   std::iota(order.begin(), order.end(), 0);
   // Burnt in ascending code order, so the highest code is drawn last and wins.
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return codes[a] < codes[b]; });
   for (std::size_t i : order) {
     if (codes[i] == 0) continue;
-    const std::string wkb = vector::to_wkb(ctx, features.geoms[i].get());
-    OGRGeometryH g = nullptr;
-    if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) != OGRERR_NONE || !g)
-      throw core::InternalError(features.what + ": cannot convert feature " + std::to_string(i + 1) + " for burning");
-    geoms_.push_back(g);
-    codes_.push_back(codes[i]);
+    const GEOSGeometry* g = features.geoms[i].get();
+    double xmin = 0, ymin = 0, xmax = 0, ymax = 0;
+    if (!g || GEOSisEmpty_r(ctx, g) == 1 || GEOSGeom_getExtent_r(ctx, g, &xmin, &ymin, &xmax, &ymax) != 1) continue;
+    items_.push_back({g, static_cast<double>(codes[i]), ymin, ymax});
   }
-}
-
-PolygonBurner::~PolygonBurner() {
-  for (void* g : geoms_) OGR_G_DestroyGeometry(static_cast<OGRGeometryH>(g));
 }
 
 void PolygonBurner::burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const {
   const std::size_t cols = grid_.cols();
   std::fill(out, out + nrows * cols, background);
-  if (geoms_.empty()) return;
+  if (items_.empty() || nrows == 0) return;
+  // The strip's extent in y, with a cell of slack for lines and points
+  // burnt along their path.
+  const double ytop = grid_.ymax() - static_cast<double>(row0) * grid_.cell_size() + grid_.cell_size();
+  const double ybottom = grid_.ymax() - static_cast<double>(row0 + nrows) * grid_.cell_size() - grid_.cell_size();
+  struct OgrGeometries {
+    std::vector<OGRGeometryH> g;
+    ~OgrGeometries() {
+      for (OGRGeometryH h : g) OGR_G_DestroyGeometry(h);
+    }
+  } geoms;
+  std::vector<double> values;
+  for (const Item& it : items_) {
+    if (it.ymax < ybottom || it.ymin > ytop) continue;
+    const std::string wkb = vector::to_wkb(ctx_, it.geometry);
+    OGRGeometryH g = nullptr;
+    if (OGR_G_CreateFromWkb(wkb.data(), nullptr, &g, static_cast<int>(wkb.size())) != OGRERR_NONE || !g)
+      throw core::InternalError(what_ + ": cannot convert a feature for burning");
+    geoms.g.push_back(g);
+    values.push_back(it.code);
+  }
+  if (geoms.g.empty()) return;
   // A MEM dataset over our own buffer: GDAL writes the burnt codes in place.
   char spec[256];
   std::snprintf(spec, sizeof spec, "MEM:::DATAPOINTER=%p,PIXELS=%zu,LINES=%zu,BANDS=1,DATATYPE=Byte",
@@ -51,9 +66,8 @@ void PolygonBurner::burn(std::size_t row0, std::size_t nrows, std::uint8_t backg
   GDALSetGeoTransform(ds.get(), gt.data());
   int band = 1;
   CPLErrorReset();
-  if (GDALRasterizeGeometries(ds.get(), 1, &band, static_cast<int>(geoms_.size()),
-                              reinterpret_cast<OGRGeometryH*>(const_cast<void**>(geoms_.data())), nullptr, nullptr,
-                              codes_.data(), nullptr, nullptr, nullptr) != CE_None)
+  if (GDALRasterizeGeometries(ds.get(), 1, &band, static_cast<int>(geoms.g.size()), geoms.g.data(), nullptr, nullptr,
+                              values.data(), nullptr, nullptr, nullptr) != CE_None)
     throw core::InternalError("rasterising polygons failed: " + core::last_gdal_error());
 }
 

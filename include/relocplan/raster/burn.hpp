@@ -4,6 +4,7 @@
 // layers: hazard susceptibility, reserve zones, flood zone ...
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "relocplan/raster/grid.hpp"
@@ -12,13 +13,17 @@
 
 namespace relocplan::raster {
 
+// The burner keeps no copy of the geometries: for each strip it converts
+// only the features whose envelope reaches the strip (to GDAL's geometry
+// model, for GDALRasterizeGeometries) and releases them after the strip, so
+// memory and time grow with the features a strip touches, not with strips x
+// features. `features` must outlive the burner.
 class PolygonBurner {
  public:
   // `codes[i]` is burnt for feature i (0 skips it); where polygons overlap the
   // highest code wins.
   PolygonBurner(GEOSContextHandle_t ctx, const vector::Features& features, const std::vector<std::uint8_t>& codes,
                 const Grid& grid);
-  ~PolygonBurner();
   PolygonBurner(const PolygonBurner&) = delete;
   PolygonBurner& operator=(const PolygonBurner&) = delete;
 
@@ -27,9 +32,15 @@ class PolygonBurner {
   void burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const;
 
  private:
+  struct Item {
+    const GEOSGeometry* geometry;
+    double code;
+    double ymin, ymax;  // envelope, in grid CRS units
+  };
+  GEOSContextHandle_t ctx_;
   Grid grid_;
-  std::vector<void*> geoms_;  // OGRGeometryH in the grid CRS, sorted by code
-  std::vector<double> codes_;
+  std::string what_;
+  std::vector<Item> items_;  // sorted by code, then input order
 };
 
 }  // namespace relocplan::raster
