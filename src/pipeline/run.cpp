@@ -776,6 +776,21 @@ class TerrainReader : public sites::GridInputs {
   const raster::RasterSource* landcover_;
 };
 
+// Scratch rows of the site search in a temporary raster beside the output.
+class ScratchRows : public sites::RowStore {
+ public:
+  explicit ScratchRows(std::unique_ptr<io::RasterStrips> strips) : strips_(std::move(strips)) {}
+  void write_rows(std::size_t row0, std::size_t nrows, const float* values) override {
+    strips_->write_rows(row0, nrows, values);
+  }
+  void read_rows(std::size_t row0, std::size_t nrows, float* values) const override {
+    strips_->read_rows(row0, nrows, values);
+  }
+
+ private:
+  std::unique_ptr<io::RasterStrips> strips_;
+};
+
 // The site search's cell results, strip by strip, into the output rasters.
 class SiteRasterWriter : public sites::SiteRasterSink {
  public:
@@ -991,6 +1006,9 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     cls_out = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::byte_classes, 0);
     con_out = output.new_raster_strips("constraints", grid, io::RasterStrips::Type::uint16, 65535);
     SiteRasterWriter site_rasters(*suit_out, *cls_out, *con_out, cols);
+    // +infinity (beyond the search bound) must survive the round trip: a
+    // NoData value that no travel time can take.
+    ScratchRows seat_travel(output.new_raster_strips("scratch_seat_travel", grid, io::RasterStrips::Type::float32, -1.0));
     sites::SiteLayers sl;
     sl.roads = plan.layer("roads");
     sl.towns = plan.layer("towns");
@@ -1011,7 +1029,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     for (std::size_t i = 0; i < assessments.size(); ++i)
       if (assessments[i].cls == "relocate_whole" || assessments[i].cls == "relocate_registered")
         moving.emplace_back(plan.villages.villages[i].x, plan.villages.villages[i].y);
-    found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress, site_rasters, plan.site_block_rows);
+    found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress, site_rasters, plan.site_block_rows,
+                              &seat_travel);
     if (s.study_area.clip && plan.boundary) {
       // Sites whose centroid lies outside the selected boundary belong to the
       // neighbouring area's run.

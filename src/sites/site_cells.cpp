@@ -320,7 +320,8 @@ void SiteCells::compute(std::size_t row0, std::size_t nrows, StripValues& out) c
   }
   if (town_sources_) {
     if (!seat_travel_) throw core::InternalError("site cells: the travel time to the seats was not set");
-    as_factor(seat_travel_->data() + row0 * cols, 3);
+    seat_travel_(row0, nrows, d.data());
+    as_factor(d.data(), 3);
     town_sources_->rows(row0, nrows, d.data());
     as_factor(d.data(), 4);
   }

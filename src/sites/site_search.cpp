@@ -28,10 +28,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // the sink's conversions (8), with room for GDAL's rasterising copies.
 constexpr std::size_t kStripBytesPerCell = 100;
 // Whole-grid bytes a cell at the peak of the search: the travel cost surface
-// (4), the travel time to the seats (4), and the suitable mask with the patch
-// labels (5) while patches are traced (the later travel time to the nearest
-// town, 4, replaces them).
-constexpr double kWholeGridBytesPerCell = 13.0;
+// (4) and the suitable mask with the patch labels (5) while patches are
+// traced (the travel time searches need 4 beside the surface, and the seat
+// travel time goes to a RowStore between passes).
+constexpr double kWholeGridBytesPerCell = 9.0;
 
 std::string site_id(const char* prefix, std::size_t i) {
   std::ostringstream os;
@@ -177,7 +177,7 @@ std::uint16_t constraint_bit(const std::string& name) {
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& in,
                             const SiteLayers& L, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& s, core::Log& log, core::Progress& progress,
-                            SiteRasterSink& sink, std::size_t block_rows) {
+                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store) {
   const auto& th = s.thresholds;
   const std::size_t rows = grid.rows(), cols = grid.cols();
   const double cell = grid.cell_size();
@@ -195,8 +195,20 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   progress.end();
   if (cells.has_towns()) {
     progress.begin("travel time to county seats");
-    r.travel_min = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.seat_cells(), kInf, &progress);
-    cells.set_seat_travel(&r.travel_min);
+    // Beyond seat_zero_min the seat factor is 0 whatever the time, so the
+    // search stops there (cells beyond it keep +infinity).
+    const double bound = th.value("sites", "seat_zero_min");
+    r.travel_min = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.seat_cells(),
+                                              std::isfinite(bound) && bound > 0 ? bound : kInf, &progress);
+    if (seat_store) {
+      for (const auto& b : blocks) seat_store->write_rows(b.row0, b.rows(), r.travel_min.data() + b.row0 * cols);
+      std::vector<float>().swap(r.travel_min);
+      cells.set_seat_travel([seat_store](std::size_t row0, std::size_t n, float* out) { seat_store->read_rows(row0, n, out); });
+    } else {
+      cells.set_seat_travel([&r, cols](std::size_t row0, std::size_t n, float* out) {
+        std::copy_n(r.travel_min.data() + row0 * cols, n * cols, out);
+      });
+    }
     progress.end();
   }
 

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,9 +53,10 @@ class SiteCells {
   const std::vector<std::size_t>& seat_cells() const { return seat_cells_; }
   const std::vector<std::size_t>& town_cells() const { return town_cells_; }
   bool has_towns() const { return given_[3]; }
-  // The travel time to the seats, whole grid (after prepare(); needed by
+  // Reads the travel time to the seats for rows (after prepare(); needed by
   // compute() when there are towns).
-  void set_seat_travel(const std::vector<float>* travel_min) { seat_travel_ = travel_min; }
+  using RowReader = std::function<void(std::size_t row0, std::size_t nrows, float* out)>;
+  void set_seat_travel(RowReader reader) { seat_travel_ = std::move(reader); }
 
   // Rows [row0, row0 + nrows) into `out`.
   void compute(std::size_t row0, std::size_t nrows, StripValues& out) const;
@@ -91,7 +93,7 @@ class SiteCells {
   std::unique_ptr<raster::SourceDistance> high_susceptibility_, out_villages_, road_cells_, town_sources_,
       school_cells_, clinic_cells_, water_cells_;
   std::vector<std::size_t> seat_cells_, town_cells_;
-  const std::vector<float>* seat_travel_ = nullptr;
+  RowReader seat_travel_;
 };
 
 }  // namespace relocplan::sites

@@ -83,6 +83,15 @@ class SiteRasterSink {
                      const std::uint16_t* constraints) = 0;
 };
 
+// Scratch rows written once and read back strip by strip (a temporary raster
+// file), so that a whole-grid field need not stay in memory between passes.
+class RowStore {
+ public:
+  virtual ~RowStore() = default;
+  virtual void write_rows(std::size_t row0, std::size_t nrows, const float* values) = 0;
+  virtual void read_rows(std::size_t row0, std::size_t nrows, float* values) const = 0;
+};
+
 // A sink that keeps the whole grid (tests, small grids).
 class SiteRasterCollector : public SiteRasterSink {
  public:
@@ -112,7 +121,9 @@ struct Site {
 };
 
 struct SiteSearchResult {
-  std::vector<float> travel_min;          // to the nearest county seat (the seat factor); empty without towns
+  // The travel time to the nearest county seat (the seat factor), whole grid;
+  // empty without towns, or when it went to the RowStore given to find_sites.
+  std::vector<float> travel_min;
   std::vector<float> friction_min_per_m;  // the travel cost surface: minutes per metre, NaN impassable
   std::vector<Site> sites;
   std::vector<std::string> factors_used;  // factors whose inputs were given
@@ -137,18 +148,20 @@ struct SiteLayers {
 };
 
 // Peak memory of the site search in bytes: the whole-grid compact arrays
-// (about 13 bytes a cell at the peak, while patches are traced) and the strip
-// buffers of `block_rows` rows (about 100 bytes a cell of a strip).
+// (about 9 bytes a cell at the peak, while patches are traced; 4 more when
+// the seat travel time stays in memory) and the strip buffers of
+// `block_rows` rows (about 100 bytes a cell of a strip).
 double site_search_bytes(const raster::Grid& grid, std::size_t block_rows);
 // The strip height that keeps the strip buffers within `bytes`.
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
 
 // `out_villages`: positions of the villages that move (for the optional
 // minimum distance from them). The cell results go to `sink` strip by strip
-// (block_rows rows each; 0: the whole grid at once).
+// (block_rows rows each; 0: the whole grid at once). With `seat_store`, the
+// travel time to the seats is kept there between passes instead of in memory.
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& inputs,
                             const SiteLayers& layers, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& scenario, core::Log& log, core::Progress& progress,
-                            SiteRasterSink& sink, std::size_t block_rows);
+                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store = nullptr);
 
 }  // namespace relocplan::sites
