@@ -265,9 +265,14 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     }
   }
   // The travel time to the nearest town of any kind, for the sites' access.
+  progress.end();
   std::vector<float> travel_town;
-  if (cells.has_towns())
-    travel_town = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.town_cells(), kInf, nullptr);
+  if (cells.has_towns()) {
+    progress.begin("travel time to towns");
+    travel_town = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.town_cells(), kInf, &progress);
+    progress.end();
+  }
+  progress.begin("site figures");
 
   // Pass 3: figures over each site's cells, weighted by coverage, from the
   // strips that hold sites (computed again: the same strip gives the same values).
@@ -279,6 +284,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     for (const auto& sm : sums)
       any = any || (!sm.coverage.empty() && sm.coverage.row0 < b.row1 && sm.coverage.row0 + sm.coverage.rows > b.row0);
     if (!any) continue;
+    progress.update(0.5 * static_cast<double>(b.row0) / static_cast<double>(rows));
     cells.compute(b.row0, b.rows(), v);
     for (auto& sm : sums) {
       const auto& cov = sm.coverage;
@@ -375,7 +381,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
       site.nearest_town = nearest_town.at(inside.get());
     }
     r.sites.push_back(std::move(site));
-    progress.update(static_cast<double>(si + 1) / static_cast<double>(shapes.size()));
+    progress.update(0.5 + 0.5 * static_cast<double>(si + 1) / static_cast<double>(shapes.size()));
   }
   progress.end();
   if (!planned_on_excluded.empty()) {

@@ -194,6 +194,31 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
   }
 }
 
+TEST_CASE("a tiny memory budget still finishes the sample, with the same output", "[cli][sample][memory]") {
+  // 16 MB: the smallest budget a scenario may give; every stage then works
+  // in strips of a few dozen rows instead of a few strips.
+  const fs::path normal = kSampleDir / "out/budget-normal.gpkg", tiny = kSampleDir / "out/budget-tiny.gpkg";
+  const auto a = run_command({kExe, "run", sample_scenario("budget-normal.gpkg").string(), "-q", "--overwrite"});
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  const fs::path small = sample_scenario("budget-tiny.gpkg", "memory_mb = 512", "memory_mb = 16");
+  const auto plan = run_command({kExe, "validate", small.string()});
+  CHECK_THAT(plan.out, Catch::Contains("memory budget 16 MB"));
+  const auto b = run_command({kExe, "run", small.string(), "-q", "--overwrite"});
+  INFO(b.err);
+  REQUIRE(b.exit_code == 0);
+  for (const char* layer : {"villages", "village_territories", "sites", "allocations", "county_summary",
+                            "site_summary", "allocation_summary"})
+    CHECK(testsupport::read_features(tiny, layer) == testsupport::read_features(normal, layer));
+  for (const char* raster : {"elevation", "slope", "relief", "suitability", "suitability_class", "constraints"}) {
+    INFO(raster);
+    const auto x = testsupport::read_raster("GPKG:" + normal.string() + ":" + raster);
+    const auto y = testsupport::read_raster("GPKG:" + tiny.string() + ":" + raster);
+    CHECK(x.values == y.values);
+  }
+  CHECK_FALSE(testsupport::has_temp_files(kSampleDir / "out"));
+}
+
 TEST_CASE("scenario and data errors give the documented exit codes and messages", "[cli][errors]") {
   struct Case {
     std::string from, to;
