@@ -334,8 +334,9 @@ void print_plan(const Plan& p, std::ostream& out) {
 
 namespace {
 
-// The process's peak resident memory in MB since the last reset (Linux:
-// VmHWM of /proc/self/status), or -1 where it cannot be read.
+// The process's peak resident memory so far in MB (Linux: VmHWM of
+// /proc/self/status), or -1 where it cannot be read. Read at the end of each
+// stage, it shows which stage raised the peak.
 double peak_rss_mb() {
   std::ifstream status("/proc/self/status");
   std::string line;
@@ -344,14 +345,7 @@ double peak_rss_mb() {
   return -1;
 }
 
-// Starts a new peak (Linux 4.0 and later: writing 5 to clear_refs resets
-// VmHWM to the current resident size); silently nothing elsewhere.
-void reset_peak_rss() {
-  std::ofstream clear("/proc/self/clear_refs");
-  if (clear) clear << "5";
-}
-
-// Wall time and peak resident memory of each stage.
+// Wall time of each stage, and the peak memory at its end.
 struct StageClock {
   struct Lap {
     std::string name;
@@ -359,12 +353,10 @@ struct StageClock {
   };
   std::vector<Lap> stages;
   std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
-  StageClock() { reset_peak_rss(); }
   void lap(const std::string& name) {
     const auto now = std::chrono::steady_clock::now();
     stages.push_back({name, std::chrono::duration<double>(now - t).count(), peak_rss_mb()});
     t = now;
-    reset_peak_rss();
   }
 };
 

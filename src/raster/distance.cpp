@@ -324,23 +324,60 @@ std::size_t LocalCostDistance::bytes_for_radius(std::size_t radius, std::size_t 
 }
 
 bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, const core::CancelFlag* cancel) {
+  if (source_row >= rows_ || source_col >= cols_) {
+    search({}, source_row, source_row, source_col, source_col, nullptr, cancel);
+    return true;
+  }
+  return !std::isnan(search({source_row * cols_ + source_col}, source_row, source_row, source_col, source_col, nullptr,
+                            cancel));
+}
+
+double LocalCostDistance::nearest(const std::vector<std::size_t>& source_cells,
+                                  const std::function<bool(std::size_t)>& is_target, const core::CancelFlag* cancel) {
+  if (source_cells.empty()) return kInf;
+  std::size_t r0 = rows_, r1 = 0, c0 = cols_, c1 = 0;
+  for (std::size_t i : source_cells) {
+    if (i >= rows_ * cols_) throw core::InternalError("LocalCostDistance: source cell " + std::to_string(i) + " is outside the grid");
+    r0 = std::min(r0, i / cols_);
+    r1 = std::max(r1, i / cols_);
+    c0 = std::min(c0, i % cols_);
+    c1 = std::max(c1, i % cols_);
+  }
+  return search(source_cells, r0, r1, c0, c1, &is_target, cancel);
+}
+
+double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::size_t min_row, std::size_t max_row,
+                                 std::size_t min_col, std::size_t max_col,
+                                 const std::function<bool(std::size_t)>* is_target, const core::CancelFlag* cancel) {
   for (std::uint32_t k : touched_) accumulated_[k] = kInf;
   touched_.clear();
   heap_.clear();
   settled_ = 0;
-  row0_ = source_row >= radius_ ? source_row - radius_ : 0;
-  col0_ = source_col >= radius_ ? source_col - radius_ : 0;
-  row1_ = std::min(rows_, source_row + radius_ + 1);
-  col1_ = std::min(cols_, source_col + radius_ + 1);
-  if (source_row >= rows_ || source_col >= cols_) return true;
+  row0_ = min_row >= radius_ ? min_row - radius_ : 0;
+  col0_ = min_col >= radius_ ? min_col - radius_ : 0;
+  row1_ = std::min(rows_, max_row + radius_ + 1);
+  col1_ = std::min(cols_, max_col + radius_ + 1);
+  if (sources.empty()) return kInf;
+  // Several sources may need a wider window than one source's.
+  if (row1_ - row0_ > side_rows_ || col1_ - col0_ > side_cols_) {
+    side_rows_ = std::max(side_rows_, row1_ - row0_);
+    side_cols_ = std::max(side_cols_, col1_ - col0_);
+    if (side_rows_ * side_cols_ > std::numeric_limits<std::uint32_t>::max())
+      throw core::InternalError("LocalCostDistance: a window of " + std::to_string(side_rows_) + " x " +
+                                std::to_string(side_cols_) + " cells is too large");
+    accumulated_.assign(side_rows_ * side_cols_, kInf);
+  }
   const auto passable = [&](std::size_t i) { return std::isfinite(cost_per_m_[i]); };
   const auto local = [&](std::size_t r, std::size_t c) { return (r - row0_) * side_cols_ + (c - col0_); };
-  const std::size_t source = source_row * cols_ + source_col;
-  if (!passable(source) || max_cost_ < 0.0) return true;
-  const std::size_t s_local = local(source_row, source_col);
-  accumulated_[s_local] = 0.0;
-  touched_.push_back(static_cast<std::uint32_t>(s_local));
-  heap_.push(0.0, source);
+  if (max_cost_ < 0.0) return kInf;
+  for (std::size_t source : sources) {
+    if (!passable(source)) continue;
+    const std::size_t s_local = local(source / cols_, source % cols_);
+    if (accumulated_[s_local] == 0.0) continue;
+    accumulated_[s_local] = 0.0;
+    touched_.push_back(static_cast<std::uint32_t>(s_local));
+    heap_.push(0.0, source);
+  }
 
   const double diagonal_m = cell_size_m_ * std::numbers::sqrt2;
   struct Move {
@@ -354,7 +391,8 @@ bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, cons
     const std::size_t c = i % cols_;
     if (cost_here > accumulated_[local(r, c)]) continue;  // stale
     ++settled_;
-    if (cancel && settled_ % kPollEvery == 0 && cancel->requested()) return false;
+    if (cancel && settled_ % kPollEvery == 0 && cancel->requested()) return std::numeric_limits<double>::quiet_NaN();
+    if (is_target && (*is_target)(i)) return cost_here;
     const double friction_here = cost_per_m_[i];
     for (const Move& m : kMoves) {
       const std::size_t nr = r + static_cast<std::size_t>(m.d_row);
@@ -374,7 +412,7 @@ bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, cons
       }
     }
   }
-  return true;
+  return kInf;
 }
 
 float LocalCostDistance::cost_at(std::size_t row, std::size_t col) const {

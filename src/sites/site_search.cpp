@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <iomanip>
 #include <limits>
 #include <map>
@@ -29,8 +30,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::size_t kStripBytesPerCell = 100;
 // Whole-grid bytes a cell at the peak of the search: the travel cost surface
 // (4) and the suitable mask with the patch labels (5) while patches are
-// traced (the travel time searches need 4 beside the surface, and the seat
-// travel time goes to a RowStore between passes).
+// traced (the seat travel time search needs 4 beside the surface, and its
+// result goes to a RowStore between passes).
 constexpr double kWholeGridBytesPerCell = 9.0;
 
 std::string site_id(const char* prefix, std::size_t i) {
@@ -266,12 +267,6 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   }
   // The travel time to the nearest town of any kind, for the sites' access.
   progress.end();
-  std::vector<float> travel_town;
-  if (cells.has_towns()) {
-    progress.begin("travel time to towns");
-    travel_town = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.town_cells(), kInf, &progress);
-    progress.end();
-  }
   progress.begin("site figures");
 
   // Pass 3: figures over each site's cells, weighted by coverage, from the
@@ -304,14 +299,37 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
           sm.min_suit = std::min(sm.min_suit, static_cast<double>(v.suitability[k]));
           for (std::size_t i = 0; i < kFactorCount; ++i)
             if (w[i] > 0) sm.factor[i] += f * v.factor[i][k];
-          if (!travel_town.empty()) sm.min_travel = std::min(sm.min_travel, static_cast<double>(travel_town[gr * cols + gc]));
           if (!v.dist_road_m.empty()) sm.min_road = std::min(sm.min_road, static_cast<double>(v.dist_road_m[k]));
           if (!v.dist_school_m.empty()) sm.min_school = std::min(sm.min_school, static_cast<double>(v.dist_school_m[k]));
           if (!v.dist_clinic_m.empty()) sm.min_clinic = std::min(sm.min_clinic, static_cast<double>(v.dist_clinic_m[k]));
         }
     }
   }
-  std::vector<float>().swap(travel_town);
+  // The site's access: the travel time from its cells to the nearest town,
+  // a search from the site outwards that stops at the first town reached
+  // and never goes beyond access_max_min (travel cost is symmetric, so this
+  // is the time from the nearest town to the nearest cell of the site).
+  if (cells.has_towns() && !cells.town_cells().empty()) {
+    const double bound = th.value("sites", "access_max_min");
+    raster::LocalCostDistance search(r.friction_min_per_m.data(), rows, cols, cell,
+                                     std::isfinite(bound) && bound >= 0 ? bound : kInf,
+                                     raster::min_finite_cost(r.friction_min_per_m));
+    const auto& towns = cells.town_cells();
+    const std::function<bool(std::size_t)> is_town = [&towns](std::size_t k) {
+      return std::binary_search(towns.begin(), towns.end(), k);
+    };
+    std::vector<std::size_t> site_cells;
+    for (std::size_t si = 0; si < sums.size(); ++si) {
+      const auto& cov = sums[si].coverage;
+      site_cells.clear();
+      for (std::size_t rr = 0; rr < cov.rows; ++rr)
+        for (std::size_t cc = 0; cc < cov.cols; ++cc)
+          if (cov.fraction[rr * cov.cols + cc] > 0) site_cells.push_back((cov.row0 + rr) * cols + cov.col0 + cc);
+      const double t = search.nearest(site_cells, is_town, &progress.cancel());
+      if (std::isnan(t)) progress.cancel().throw_if_requested();
+      sums[si].min_travel = static_cast<float>(t);
+    }
+  }
 
   const double buildable = th.value("sites", "buildable_share");
   const double gross = th.value("sites", "gross_m2_per_person");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <random>
 #include <vector>
@@ -612,5 +613,38 @@ TEST_CASE("Cost distance from a list of source cells equals the mask version", "
   for (std::size_t k = 0; k < got.size(); ++k) {
     if (std::isinf(reference[k])) CHECK(std::isinf(got[k]));
     else CHECK(got[k] == Approx(reference[k]).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("Windowed search from several cells to the nearest target equals the whole-grid search from the targets",
+          "[distance][window]") {
+  std::mt19937 rng(8);
+  for (int trial = 0; trial < 8; ++trial) {
+    const std::size_t rows = 50, cols = 45;
+    const auto friction = random_friction(rng, rows * cols, 0.08);
+    const auto targets = random_sources(rng, rows * cols, trial % 2 ? 0.002 : 0.02);
+    std::vector<std::size_t> target_cells;
+    for (std::size_t k = 0; k < targets.size(); ++k)
+      if (targets[k]) target_cells.push_back(k);
+    const double max_cost = trial % 3 == 0 ? 5.0 : 60.0;
+    const auto from_targets = cost_distance(friction, rows, cols, 30.0, targets, max_cost);
+    relocplan::raster::LocalCostDistance search(friction.data(), rows, cols, 30.0, max_cost,
+                                                relocplan::raster::min_finite_cost(friction));
+    const std::function<bool(std::size_t)> is_target = [&](std::size_t k) { return targets[k] != 0; };
+    for (int site = 0; site < 10; ++site) {
+      // A small block of source cells, as a site's cells.
+      const std::size_t r0 = static_cast<std::size_t>(rng() % (rows - 4)), c0 = static_cast<std::size_t>(rng() % (cols - 4));
+      std::vector<std::size_t> cells;
+      float want = std::numeric_limits<float>::infinity();
+      for (std::size_t r = r0; r < r0 + 4; ++r)
+        for (std::size_t c = c0; c < c0 + 3; ++c) {
+          cells.push_back(r * cols + c);
+          want = std::min(want, from_targets[r * cols + c]);
+        }
+      const float got = static_cast<float>(search.nearest(cells, is_target));
+      INFO("trial " << trial << ", block at " << r0 << ", " << c0);
+      if (std::isinf(want)) CHECK(std::isinf(got));
+      else CHECK(got == Approx(want).epsilon(1e-6));
+    }
   }
 }

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -150,6 +151,14 @@ class LocalCostDistance {
   // returns false when it was set; it is safe to poll from any thread.
   bool run(std::size_t source_row, std::size_t source_col, const core::CancelFlag* cancel = nullptr);
 
+  // From several source cells at once (all at cost 0): the least cost of
+  // reaching a cell for which is_target(cell index) holds, stopping there;
+  // +infinity when none lies within max_cost, NaN when cancelled. The window
+  // spans the sources' bounding box plus the radius. By symmetry of the
+  // moves, this is the least cost from any target to any source.
+  double nearest(const std::vector<std::size_t>& source_cells, const std::function<bool(std::size_t)>& is_target,
+                 const core::CancelFlag* cancel = nullptr);
+
   // The window of the last run, in grid rows and columns [row0, row1) x [col0, col1).
   std::size_t row0() const { return row0_; }
   std::size_t row1() const { return row1_; }
@@ -163,6 +172,11 @@ class LocalCostDistance {
   std::size_t settled() const { return settled_; }
 
  private:
+  // Sources within rows [min_row, max_row] and columns [min_col, max_col];
+  // the cost of the first target settled, +inf, or NaN when cancelled.
+  double search(const std::vector<std::size_t>& sources, std::size_t min_row, std::size_t max_row, std::size_t min_col,
+                std::size_t max_col, const std::function<bool(std::size_t)>* is_target, const core::CancelFlag* cancel);
+
   const float* cost_per_m_;
   std::size_t rows_, cols_;
   double cell_size_m_, max_cost_;

@@ -12,9 +12,11 @@
 // (raster::SourceDistance), polygons are burnt per strip, and the results go
 // to a sink as they are made. What a strip cannot see is kept whole-grid in
 // compact form: the travel cost surface (4 bytes a cell, also the
-// allocation's), the travel time to the county seats (4), the suitable-cell
-// mask and patch labels while patches are traced (5), and the travel time to
-// the nearest town while site figures are summed (4); see site_search_bytes.
+// allocation's), the travel time to the county seats while it is searched
+// (4; it then goes to a RowStore), and the suitable-cell mask and patch
+// labels while patches are traced (5); see site_search_bytes. A site's
+// access (travel time to the nearest town) is a search from the site
+// outwards that stops at the first town.
 
 #include <cstdint>
 #include <optional>
