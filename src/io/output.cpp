@@ -94,12 +94,14 @@ void RasterStrips::set_palette(const std::vector<PaletteEntry>& palette) {
 
 void RasterStrips::write_rows(std::size_t row0, std::size_t nrows, const float* values) {
   const std::size_t n = nrows * grid_.cols();
-  scratch_.resize(n);
+  // A buffer of the call's own: a raster written strip by strip must not
+  // keep a strip's worth of memory between writes (a run holds several).
+  std::vector<float> scratch(n);
   const float nd = static_cast<float>(nodata_);
-  for (std::size_t i = 0; i < n; ++i) scratch_[i] = std::isnan(values[i]) ? nd : values[i];
+  for (std::size_t i = 0; i < n; ++i) scratch[i] = std::isnan(values[i]) ? nd : values[i];
   CPLErrorReset();
   if (GDALRasterIO(GDALGetRasterBand(ds_.get(), 1), GF_Write, 0, static_cast<int>(row0),
-                   static_cast<int>(grid_.cols()), static_cast<int>(nrows), scratch_.data(),
+                   static_cast<int>(grid_.cols()), static_cast<int>(nrows), scratch.data(),
                    static_cast<int>(grid_.cols()), static_cast<int>(nrows), GDT_Float32, 0, 0) != CE_None)
     throw core::OutputError("writing temporary raster '" + path_.string() + "' failed: " + core::last_gdal_error());
 }

@@ -952,6 +952,11 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     progress.update(static_cast<double>(bi + 1) / static_cast<double>(blocks.size()));
   }
   progress.end();
+  // The strip buffers are the terrain stage's alone: their memory goes back
+  // before the next stages take theirs.
+  for (auto* v : {&dem, &slope, &aspect, &relief, &landcover_rows, &fragility_rows}) std::vector<float>().swap(*v);
+  for (auto* v : {&desert_rows, &susc_rows, &flood_rows, &reserve_rows, &redline_rows})
+    std::vector<std::uint8_t>().swap(*v);
   clock.lap("terrain");
 
   const auto terrain = acc.results();
@@ -1001,6 +1006,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     // +infinity (beyond the search bound) must survive the round trip: a
     // NoData value that no travel time can take.
     ScratchRows seat_travel(output.new_raster_strips("scratch_seat_travel", grid, io::RasterStrips::Type::float32, -1.0));
+    ScratchRows friction(output.new_raster_strips("scratch_friction", grid, io::RasterStrips::Type::float32, -1.0));
     sites::SiteLayers sl;
     sl.roads = plan.layer("roads");
     sl.towns = plan.layer("towns");
@@ -1022,7 +1028,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
       if (assessments[i].cls == "relocate_whole" || assessments[i].cls == "relocate_registered")
         moving.emplace_back(plan.villages.villages[i].x, plan.villages.villages[i].y);
     found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress, site_rasters, plan.site_block_rows,
-                              &seat_travel);
+                              &seat_travel, &friction);
     if (s.study_area.clip && plan.boundary) {
       // Sites whose centroid lies outside the selected boundary belong to the
       // neighbouring area's run.

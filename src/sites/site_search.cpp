@@ -29,10 +29,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // the sink's conversions (8), with room for GDAL's rasterising copies.
 constexpr std::size_t kStripBytesPerCell = 100;
 // Whole-grid bytes a cell at the peak of the search: the travel cost surface
-// (4) and the suitable mask with the patch labels (5) while patches are
-// traced (the seat travel time search needs 4 beside the surface, and its
-// result goes to a RowStore between passes).
-constexpr double kWholeGridBytesPerCell = 9.0;
+// (4) and the seat travel time (4) while that is searched; with scratch
+// stores, both wait on disk while the suitable mask and the patch labels (5)
+// are held.
+constexpr double kWholeGridBytesPerCell = 8.0;
 
 std::string site_id(const char* prefix, std::size_t i) {
   std::ostringstream os;
@@ -178,7 +178,8 @@ std::uint16_t constraint_bit(const std::string& name) {
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& in,
                             const SiteLayers& L, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& s, core::Log& log, core::Progress& progress,
-                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store) {
+                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store,
+                            RowStore* friction_store) {
   const auto& th = s.thresholds;
   const std::size_t rows = grid.rows(), cols = grid.cols();
   const double cell = grid.cell_size();
@@ -238,8 +239,19 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   // Site edges stay on cell edges (only collinear vertices go): a smoother
   // outline would cut into excluded cells next to the patch.
   po.simplify_m = 1e-3 * cell;
+  if (friction_store) {
+    // The surface is not needed while patches are traced: it waits on disk.
+    for (const auto& b : blocks)
+      friction_store->write_rows(b.row0, b.rows(), r.friction_min_per_m.data() + b.row0 * cols);
+    std::vector<float>().swap(r.friction_min_per_m);
+  }
   auto polygons = suitable_patches_to_sites(ctx, grid, suitable, po, &progress);
   std::vector<std::uint8_t>().swap(suitable);
+  if (friction_store) {
+    r.friction_min_per_m.resize(grid.cells());
+    for (const auto& b : blocks)
+      friction_store->read_rows(b.row0, b.rows(), r.friction_min_per_m.data() + b.row0 * cols);
+  }
   std::vector<std::pair<vector::GeomPtr, std::string>> shapes;  // geometry, source
   for (auto& p : polygons) shapes.emplace_back(std::move(p.geometry), "generated");
   std::vector<std::size_t> planned_index;

@@ -95,7 +95,6 @@ class RasterStrips {
   Type type_;
   double nodata_;
   raster::DatasetPtr ds_;
-  std::vector<float> scratch_;
 };
 
 class OutputGeoPackage {

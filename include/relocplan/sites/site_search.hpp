@@ -150,20 +150,23 @@ struct SiteLayers {
 };
 
 // Peak memory of the site search in bytes: the whole-grid compact arrays
-// (about 9 bytes a cell at the peak, while patches are traced; 4 more when
-// the seat travel time stays in memory) and the strip buffers of
-// `block_rows` rows (about 100 bytes a cell of a strip).
+// (about 8 bytes a cell at the peak, with scratch stores: the travel cost
+// surface and the seat travel time while it is searched) and the strip
+// buffers of `block_rows` rows (about 100 bytes a cell of a strip).
 double site_search_bytes(const raster::Grid& grid, std::size_t block_rows);
 // The strip height that keeps the strip buffers within `bytes`.
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
 
 // `out_villages`: positions of the villages that move (for the optional
 // minimum distance from them). The cell results go to `sink` strip by strip
-// (block_rows rows each; 0: the whole grid at once). With `seat_store`, the
-// travel time to the seats is kept there between passes instead of in memory.
+// (block_rows rows each; 0: the whole grid at once). With scratch stores,
+// the travel time to the seats is kept in `seat_store` between passes, and
+// the travel cost surface waits in `friction_store` while patches are
+// traced, instead of in memory.
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& inputs,
                             const SiteLayers& layers, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& scenario, core::Log& log, core::Progress& progress,
-                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store = nullptr);
+                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store = nullptr,
+                            RowStore* friction_store = nullptr);
 
 }  // namespace relocplan::sites
