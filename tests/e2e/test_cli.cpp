@@ -194,6 +194,48 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
   }
 }
 
+TEST_CASE("Ctrl-C in each long stage cancels cleanly", "[cli][cancel]") {
+  // The run's JSON progress (on stderr) says when a stage has begun; SIGINT
+  // then must stop it with exit 130 and leave nothing behind.
+  const fs::path scenario = sample_scenario("cancel-stage.gpkg", "memory_mb = 512", "memory_mb = 16");
+  const fs::path out_dir = kSampleDir / "out";
+  fs::create_directories(out_dir);
+  for (const std::string stage : {"terrain", "site inputs", "site suitability", "sites", "site figures",
+                                  "allocation costs"}) {
+    INFO("stage " << stage);
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      ::dup2(fds[1], STDERR_FILENO);
+      ::freopen("/dev/null", "w", stdout);
+      ::execl(kExe.c_str(), kExe.c_str(), "run", scenario.c_str(), "--progress=json", "--overwrite",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    FILE* from = ::fdopen(fds[0], "r");
+    REQUIRE(from);
+    const std::string wanted = "\"stage\":\"" + stage + "\"";
+    bool seen = false;
+    char line[4096];
+    while (!seen && std::fgets(line, sizeof line, from)) seen = std::string(line).find(wanted) != std::string::npos;
+    ::kill(pid, SIGINT);
+    while (std::fgets(line, sizeof line, from)) {
+    }
+    std::fclose(from);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(seen);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);
+    CHECK_FALSE(fs::exists(out_dir / "cancel-stage.gpkg"));
+    CHECK_FALSE(testsupport::has_temp_files(out_dir));
+  }
+}
+
 TEST_CASE("a tiny memory budget still finishes the sample, with the same output", "[cli][sample][memory]") {
   // 16 MB: the smallest budget a scenario may give; every stage then works
   // in strips of a few dozen rows instead of a few strips.
