@@ -3,6 +3,9 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <gdal.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <ogr_srs_api.h>
 
 #include <algorithm>
@@ -357,6 +360,12 @@ struct StageClock {
     const auto now = std::chrono::steady_clock::now();
     stages.push_back({name, std::chrono::duration<double>(now - t).count(), peak_rss_mb()});
     t = now;
+#ifdef __GLIBC__
+    // Hand the pages a stage freed back to the system: the many small
+    // geometry allocations of a province leave free memory scattered through
+    // the heap, which the next stage's large arrays would otherwise add to.
+    malloc_trim(0);
+#endif
   }
 };
 
