@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -249,11 +250,14 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
   for (const auto& v : villages) demands.push_back({v.id, v.households, v.county});
   for (const auto& s : sites) supplies.push_back({s.id, s.households, s.county});
 
+  const auto t0 = std::chrono::steady_clock::now();
   progress.begin("allocation costs");
   std::vector<Pair> reach = travel ? travel_time_pairs(grid, friction, villages, sites, spec.max_travel_min, progress,
                                                        threads, &r.cells_searched)
                                    : distance_pairs(villages, sites, spec.max_distance_m);
   progress.end();
+  const auto t1 = std::chrono::steady_clock::now();
+  r.cost_seconds = std::chrono::duration<double>(t1 - t0).count();
   // The county rule: pairs across counties are dropped, or pay the penalty.
   for (const Pair& p : reach) {
     const bool crossing = villages[p.village].county != sites[p.site].county;
@@ -335,6 +339,7 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
     r.urban_share = urban_share_of(r.solution, sites);
   }
   progress.end();
+  r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
   r.villages = std::move(villages);
   r.sites = std::move(sites);
   return r;

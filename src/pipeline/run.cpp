@@ -641,6 +641,12 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   for (std::size_t i = 0; i < log.warnings().size(); ++i) put("warning." + std::to_string(i + 1), log.warnings()[i]);
   clock.lap("checksums");
   for (const auto& lap : clock.stages) put("stage_seconds." + lap.name, fixed(lap.seconds, 3));
+  if (found)
+    for (const auto& [part, sec] : found->seconds) put("stage_seconds.sites." + part, fixed(sec, 3));
+  if (allocated) {
+    put("stage_seconds.allocation.costs", fixed(allocated->cost_seconds, 3));
+    put("stage_seconds.allocation.solve", fixed(allocated->solve_seconds, 3));
+  }
   for (const auto& lap : clock.stages)
     if (lap.peak_mb >= 0) put("stage_peak_mb." + lap.name, fixed(lap.peak_mb, 0));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();

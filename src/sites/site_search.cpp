@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <functional>
 #include <iomanip>
@@ -185,6 +186,12 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   const double cell = grid.cell_size();
   const auto blocks = raster::plan_row_blocks(rows, block_rows == 0 ? rows : block_rows, 0);
   SiteSearchResult r;
+  auto t = std::chrono::steady_clock::now();
+  auto lap = [&](const char* part) {
+    const auto now = std::chrono::steady_clock::now();
+    r.seconds.emplace_back(part, std::chrono::duration<double>(now - t).count());
+    t = now;
+  };
   SiteCells cells(ctx, grid, in, L, out_villages, s);
   r.factors_used = cells.factors_used();
   const auto& names = config::site_factors();
@@ -195,6 +202,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   progress.begin("site inputs");
   r.friction_min_per_m = cells.prepare(block_rows == 0 ? rows : block_rows, progress);
   progress.end();
+  lap("inputs");
   if (cells.has_towns()) {
     progress.begin("travel time to county seats");
     // Beyond seat_zero_min the seat factor is 0 whatever the time, so the
@@ -214,6 +222,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     progress.end();
   }
 
+  lap("seat_travel");
   // Pass 2: constraints, factors, suitability and classes, strip by strip,
   // to the sink; the suitable cells kept as a mask for the patches.
   progress.begin("site suitability");
@@ -229,6 +238,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   }
   progress.end();
 
+  lap("suitability");
   // Patches and sites.
   progress.begin("sites");
   PatchOptions po;
@@ -279,6 +289,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   }
   // The travel time to the nearest town of any kind, for the sites' access.
   progress.end();
+  lap("patches");
   progress.begin("site figures");
 
   // Pass 3: figures over each site's cells, weighted by coverage, from the
@@ -419,6 +430,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     for (const auto& p : planned_on_excluded) list += (list.empty() ? "" : ", ") + p;
     log.warn("planned site(s) partly on excluded land (see the constraints raster): " + list);
   }
+  lap("figures");
   return r;
 }
 

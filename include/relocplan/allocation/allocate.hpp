@@ -35,8 +35,10 @@ struct AllocationResult {
   // linked by allowed pairs), and the largest one's villages x sites.
   std::size_t components = 0;
   std::size_t largest_component_villages = 0, largest_component_sites = 0;
-  // Cells settled by all travel-time searches together (0 for distance).
+  // Cells settled by all travel-time searches together (0 for distance),
+  // the searches' wall seconds, and the solver's.
   std::uint64_t cells_searched = 0;
+  double cost_seconds = 0, solve_seconds = 0;
   // Urban resettlement: the share reached, and the cost added to non-urban
   // pairs to reach the target (0 when there is no target or it was met anyway).
   double urban_share = 0;

@@ -129,6 +129,9 @@ struct SiteSearchResult {
   std::vector<float> friction_min_per_m;  // the travel cost surface: minutes per metre, NaN impassable
   std::vector<Site> sites;
   std::vector<std::string> factors_used;  // factors whose inputs were given
+  // Wall seconds of the search's parts, in order ("inputs", "seat_travel",
+  // "suitability", "patches", "figures").
+  std::vector<std::pair<std::string, double>> seconds;
 };
 
 struct SiteLayers {
