@@ -186,11 +186,11 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   const double cell = grid.cell_size();
   const auto blocks = raster::plan_row_blocks(rows, block_rows == 0 ? rows : block_rows, 0);
   SiteSearchResult r;
-  auto t = std::chrono::steady_clock::now();
+  auto lap_start = std::chrono::steady_clock::now();
   auto lap = [&](const char* part) {
     const auto now = std::chrono::steady_clock::now();
-    r.seconds.emplace_back(part, std::chrono::duration<double>(now - t).count());
-    t = now;
+    r.seconds.emplace_back(part, std::chrono::duration<double>(now - lap_start).count());
+    lap_start = now;
   };
   SiteCells cells(ctx, grid, in, L, out_villages, s);
   r.factors_used = cells.factors_used();
