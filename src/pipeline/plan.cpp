@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/files.hpp"
 #include "relocplan/core/version.hpp"
 #include "relocplan/criteria/assessment.hpp"
 #include "relocplan/criteria/territories.hpp"
@@ -63,6 +64,31 @@ constexpr std::size_t kMaxGridCells = std::size_t{1} << 34;  // 17 G cells: far 
 
 }  // namespace
 
+// An input is never written: refuses an output path that names one of the
+// scenario's inputs (or the scenario itself), whatever the spelling of the
+// two paths, before anything is read.
+void refuse_output_on_input(const config::Scenario& s, const fs::path& output) {
+  std::vector<std::pair<std::string, fs::path>> inputs = {{"the scenario file", s.file},
+                                                         {"inputs.dem.path", s.dem.path},
+                                                         {"inputs.villages.path", s.villages.path}};
+  if (s.landcover) inputs.emplace_back(s.landcover->key + ".path", s.landcover->path);
+  if (s.fragility) inputs.emplace_back(s.fragility->key + ".path", s.fragility->path);
+  for (const auto& [name, input] : config::vector_inputs(s))
+    if (*input) inputs.emplace_back((*input)->key + ".path", (*input)->path);
+  if (s.study_area.boundary_path) inputs.emplace_back("study_area.boundary", *s.study_area.boundary_path);
+  std::error_code ec;
+  const fs::path out = fs::weakly_canonical(output, ec);
+  for (const auto& [key, path] : inputs) {
+    std::error_code ec2;
+    const fs::path in = fs::weakly_canonical(path, ec2);
+    const bool same = fs::exists(output, ec2) && fs::exists(path, ec2) ? fs::equivalent(output, path, ec2)
+                                                                          : (!ec && in == out);
+    if (same)
+      throw core::ScenarioError("output '" + output.string() + "' is the input " + key +
+                                "; choose another output path (inputs are never overwritten)");
+  }
+}
+
 Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& log) {
   Plan plan;
   plan.scenario = s;
@@ -71,9 +97,9 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   else plan.output = fs::absolute(s.file.stem().string() + ".gpkg");
   std::error_code ec;
   plan.output_exists = fs::exists(plan.output, ec);
+  refuse_output_on_input(s, plan.output);
 
-  if (!fs::exists(s.dem.path))
-    throw core::ScenarioError("inputs.dem.path: file '" + s.dem.path.string() + "' does not exist");
+  core::check_input_file("inputs.dem.path", s.dem.path);
 
   plan.villages = vector::read_villages(s.villages);
   for (const auto& w : plan.villages.warnings) log.warn(w);
@@ -150,17 +176,29 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
       break;
   }
   const double cells = (extent.width() / s.cell_size_m) * (extent.height() / s.cell_size_m);
+  std::ostringstream cell_text;
+  cell_text << s.cell_size_m;
   if (!(cells < static_cast<double>(kMaxGridCells)) || extent.width() / s.cell_size_m > 2.0e9 ||
       extent.height() / s.cell_size_m > 2.0e9)
     throw core::ScenarioError("the analysis grid would have " + fixed(cells, 0) + " cells (" +
                               fixed(extent.width() / 1000.0, 1) + " km x " + fixed(extent.height() / 1000.0, 1) +
-                              " km at " + fixed(s.cell_size_m, 1) + " m); check grid.cell_size_m and the study area");
+                              " km at " + cell_text.str() + " m); check grid.cell_size_m and the study area");
+  if (extent.width() / s.cell_size_m < 3 || extent.height() / s.cell_size_m < 3) {
+    std::ostringstream m;
+    m << "grid.cell_size_m = " << s.cell_size_m << " m leaves fewer than 3 x 3 cells on the study area ("
+      << fixed(extent.width() / 1000.0, 1) << " km x " << fixed(extent.height() / 1000.0, 1)
+      << " km); slope and relief need at least 3 x 3 cells";
+    throw core::ScenarioError(m.str());
+  }
   plan.grid = raster::Grid::covering(extent, s.cell_size_m, plan.working_crs.wkt());
 
   // The DEM, as it will be read onto the grid.
   plan.dem = std::make_unique<raster::RasterSource>("inputs.dem", s.dem.path, s.dem.band, plan.grid,
                                                     raster::parse_resampling(s.dem.resampling), s.dem.nodata);
   const auto& di = plan.dem->info();
+  if (di.width < 3 || di.height < 3)
+    throw core::InputError("inputs.dem: '" + di.path.string() + "' is " + std::to_string(di.width) + " x " +
+                           std::to_string(di.height) + " cells; slope and relief need a DEM of at least 3 x 3 cells");
   if (di.geographic)
     log.info("inputs.dem: '" + di.path.filename().string() + "' is in a geographic CRS (" + di.crs_name +
              "); it is warped onto the projected analysis grid before slope is computed (no z-factor)");
@@ -181,7 +219,7 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   // Thematic rasters on the same grid.
   auto thematic_raster = [&](const std::optional<config::RasterInput>& in) -> std::unique_ptr<raster::RasterSource> {
     if (!in) return nullptr;
-    if (!fs::exists(in->path)) throw core::ScenarioError(in->key + ".path: file '" + in->path.string() + "' does not exist");
+    core::check_input_file(in->key + ".path", in->path);
     auto src = std::make_unique<raster::RasterSource>(in->key, in->path, in->band, plan.grid,
                                                       raster::parse_resampling(in->resampling), in->nodata);
     if (!src->info().footprint.intersects(ge))

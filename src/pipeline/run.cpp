@@ -1,39 +1,36 @@
+// One run of a scenario (see run.hpp): the stages in order (resolve, terrain
+// and zonal statistics by strips, assessment, sites, allocation, writing the
+// GeoPackage, run_info), each timed, with progress reported.
+
 #include "relocplan/pipeline/run.hpp"
+#include "relocplan/pipeline/run_info.hpp"
+#include "relocplan/pipeline/stage_io.hpp"
 #include "relocplan/pipeline/tables.hpp"
 #include "relocplan/pipeline/text.hpp"
 
 #include <cpl_conv.h>
-#include <cpl_string.h>
 #include <gdal.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <ogr_srs_api.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
+#include <cstdlib>
 #include <ctime>
-#include <iomanip>
-#include <limits>
-#include <nlohmann/json.hpp>
 #include <fstream>
-#include <ostream>
-#include <sstream>
+#include <optional>
+#include <string>
 
+#include "relocplan/allocation/allocate.hpp"
 #include "relocplan/core/error.hpp"
-#include "relocplan/core/version.hpp"
 #include "relocplan/criteria/assessment.hpp"
 #include "relocplan/criteria/territories.hpp"
 #include "relocplan/criteria/village_terrain.hpp"
-#include "relocplan/raster/burn.hpp"
-#include "relocplan/sites/site_search.hpp"
-#include "relocplan/allocation/allocate.hpp"
-#include "relocplan/io/checksum.hpp"
 #include "relocplan/io/output.hpp"
 #include "relocplan/raster/block_plan.hpp"
+#include "relocplan/sites/site_search.hpp"
 #include "relocplan/terrain/terrain.hpp"
-#include "relocplan/vector/boundary.hpp"
 
 namespace relocplan::pipeline {
 
@@ -90,65 +87,6 @@ struct StageClock {
   }
 };
 
-// The site search's terrain inputs, read back strip by strip from the
-// rasters the terrain stage wrote (and land cover from its source).
-class TerrainReader : public sites::GridInputs {
- public:
-  TerrainReader(const io::RasterStrips& slope, const io::RasterStrips& elevation, const raster::RasterSource* landcover)
-      : slope_(slope), elevation_(elevation), landcover_(landcover) {}
-  bool has_landcover() const override { return landcover_ != nullptr; }
-  void read(std::size_t row0, std::size_t nrows, float* slope_deg, float* elevation_m, float* landcover) const override {
-    slope_.read_rows(row0, nrows, slope_deg);
-    elevation_.read_rows(row0, nrows, elevation_m);
-    if (landcover && landcover_) landcover_->read_rows(row0, nrows, landcover);
-  }
-
- private:
-  const io::RasterStrips& slope_;
-  const io::RasterStrips& elevation_;
-  const raster::RasterSource* landcover_;
-};
-
-// Scratch rows of the site search in a temporary raster beside the output.
-class ScratchRows : public sites::RowStore {
- public:
-  explicit ScratchRows(std::unique_ptr<io::RasterStrips> strips) : strips_(std::move(strips)) {}
-  void write_rows(std::size_t row0, std::size_t nrows, const float* values) override {
-    strips_->write_rows(row0, nrows, values);
-  }
-  void read_rows(std::size_t row0, std::size_t nrows, float* values) const override {
-    strips_->read_rows(row0, nrows, values);
-  }
-
- private:
-  std::unique_ptr<io::RasterStrips> strips_;
-};
-
-// The site search's cell results, strip by strip, into the output rasters.
-class SiteRasterWriter : public sites::SiteRasterSink {
- public:
-  SiteRasterWriter(io::RasterStrips& suitability, io::RasterStrips& classes, io::RasterStrips& constraints,
-                   std::size_t cols)
-      : suitability_(suitability), classes_(classes), constraints_(constraints), cols_(cols) {}
-  void write(std::size_t row0, std::size_t nrows, const float* suit, const std::uint8_t* cls,
-             const std::uint16_t* con) override {
-    const std::size_t n = nrows * cols_;
-    suitability_.write_rows(row0, nrows, suit);
-    values_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) values_[k] = cls[k];
-    classes_.write_rows(row0, nrows, values_.data());
-    for (std::size_t k = 0; k < n; ++k) values_[k] = con[k];
-    constraints_.write_rows(row0, nrows, values_.data());
-  }
-
- private:
-  io::RasterStrips& suitability_;
-  io::RasterStrips& classes_;
-  io::RasterStrips& constraints_;
-  std::size_t cols_;
-  std::vector<float> values_;
-};
-
 }  // namespace
 
 RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& log, core::Progress& progress) {
@@ -163,6 +101,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   // Fail before any work if the output may not be written.
   {
     fs::path out = options.output ? fs::absolute(*options.output) : (s.output ? *s.output : fs::absolute(s.file.stem().string() + ".gpkg"));
+    refuse_output_on_input(s, out);
     io::check_destination(out, options.overwrite);
   }
   progress.begin("resolving inputs");
@@ -198,46 +137,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   std::vector<const GEOSGeometry*> territory_geoms;
   for (const auto& t : territories.territories) territory_geoms.push_back(t.geometry.get());
   criteria::TerritoryAccumulator zonal(grid, ctx, territory_geoms, s.thresholds);
-  auto burner = [&](const char* name, auto code_of) -> std::unique_ptr<raster::PolygonBurner> {
-    const vector::Features* f = plan.layer(name);
-    if (!f) return nullptr;
-    std::vector<std::uint8_t> codes(f->size());
-    for (std::size_t i = 0; i < f->size(); ++i) codes[i] = code_of(*f, i);
-    return std::make_unique<raster::PolygonBurner>(ctx, *f, codes, grid);
-  };
-  auto constant = [](const vector::Features&, std::size_t) -> std::uint8_t { return 1; };
-  auto by_value = [](const std::map<std::string, std::string>& values, const std::string& role,
-                     std::vector<std::pair<std::string, std::uint8_t>> ranks) {
-    return [values, role, ranks](const vector::Features& f, std::size_t i) -> std::uint8_t {
-      for (const auto& [meaning, code] : ranks)
-        if (f.attrs[i].at(role) == values.at(meaning)) return code;
-      return 0;
-    };
-  };
-  auto desert_burner = burner("desertification", [&](const vector::Features& f, std::size_t i) -> std::uint8_t {
-    const std::string& v = f.attrs[i].at("grade_code");
-    char* end = nullptr;
-    const long g = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || g < 0 || g > 5)
-      throw core::InputError(f.what + ": field '" + s.desertification->fields.at("grade_code") + "' of feature " +
-                             std::to_string(i + 1) + " in '" + f.path.string() + "' is '" + v +
-                             "': expected a grade code 0-5");
-    return static_cast<std::uint8_t>(g + 1);  // 0 is "not mapped"
-  });
-  auto susc_burner = s.susceptibility ? burner("susceptibility", by_value(s.susceptibility->values, "class",
-                                                                          {{"low", criteria::kSuscLow},
-                                                                           {"medium", criteria::kSuscMedium},
-                                                                           {"high", criteria::kSuscHigh}}))
-                                      : nullptr;
-  auto reserve_burner = s.reserve ? burner("reserve", by_value(s.reserve->values, "zone",
-                                                               {{"experimental", criteria::kReserveExperimental},
-                                                                {"buffer", criteria::kReserveBuffer},
-                                                                {"core", criteria::kReserveCore}}))
-                                  : nullptr;
-  auto flood_burner = burner("flood_zone", constant);
-  auto redline_burner = burner("redline", constant);
+  ThematicRows thematic_rows(s, plan, ctx);
   std::vector<float> landcover_rows, fragility_rows;
-  std::vector<std::uint8_t> desert_rows, susc_rows, flood_rows, reserve_rows, redline_rows;
 
   auto slope_out = output.new_raster_strips("slope", grid);
   auto relief_out = output.new_raster_strips("relief", grid);
@@ -272,20 +173,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
       plan.fragility->read_rows(b.row0, b.rows(), fragility_rows.data());
       layers.fragility = fragility_rows.data();
     }
-    auto burn = [&](const std::unique_ptr<raster::PolygonBurner>& br, std::vector<std::uint8_t>& rows) -> const std::uint8_t* {
-      if (!br) return nullptr;
-      rows.resize(n);
-      br->burn(b.row0, b.rows(), 0, rows.data());
-      return rows.data();
-    };
-    if (const std::uint8_t* d = burn(desert_burner, desert_rows)) {
-      for (auto& v : desert_rows) v = v == 0 ? criteria::kNoClass : static_cast<std::uint8_t>(v - 1);
-      layers.desertification = d;
-    }
-    layers.susceptibility = burn(susc_burner, susc_rows);
-    layers.flood = burn(flood_burner, flood_rows);
-    layers.reserve = burn(reserve_burner, reserve_rows);
-    layers.redline = burn(redline_burner, redline_rows);
+    thematic_rows.burn(b.row0, b.rows(), cols, layers);
     zonal.add_rows(b.row0, b.rows(), layers);
     slope_out->write_rows(b.row0, b.rows(), slope.data());
     relief_out->write_rows(b.row0, b.rows(), relief.data());
@@ -296,8 +184,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   // The strip buffers are the terrain stage's alone: their memory goes back
   // before the next stages take theirs.
   for (auto* v : {&dem, &slope, &aspect, &relief, &landcover_rows, &fragility_rows}) std::vector<float>().swap(*v);
-  for (auto* v : {&desert_rows, &susc_rows, &flood_rows, &reserve_rows, &redline_rows})
-    std::vector<std::uint8_t>().swap(*v);
+  thematic_rows.release_rows();
   clock.lap("terrain");
 
   const auto terrain = acc.results();
@@ -311,6 +198,10 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   if (!outside.empty())
     log.warn(std::to_string(outside.size()) + " village(s) lie outside the analysis grid and have no terrain values: " +
              list_ids(outside));
+  if (outside.size() + nodata.size() == terrain.size())
+    throw core::InputError("inputs.dem: none of the " + std::to_string(terrain.size()) +
+                           " villages lies on a DEM cell with data: '" + s.dem.path.string() +
+                           "' is NoData under all of them, or covers another area");
   if (!nodata.empty())
     log.warn(std::to_string(nodata.size()) +
              " village(s) lie outside the DEM or on its NoData cells; their terrain fields are null: " + list_ids(nodata));
@@ -348,26 +239,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     // NoData value that no travel time can take.
     ScratchRows seat_travel(output.new_raster_strips("scratch_seat_travel", grid, io::RasterStrips::Type::float32, -1.0));
     ScratchRows friction(output.new_raster_strips("scratch_friction", grid, io::RasterStrips::Type::float32, -1.0));
-    sites::SiteLayers sl;
-    sl.roads = plan.layer("roads");
-    sl.towns = plan.layer("towns");
-    sl.schools = plan.layer("schools");
-    sl.clinics = plan.layer("clinics");
-    sl.rivers = plan.layer("rivers");
-    sl.water_bodies = plan.layer("water_bodies");
-    sl.susceptibility = plan.layer("susceptibility");
-    sl.hazard_points = plan.layer("hazard_points");
-    sl.flood_zone = plan.layer("flood_zone");
-    sl.reserve = plan.layer("reserve");
-    sl.redline = plan.layer("redline");
-    sl.exclusions = plan.layer("exclusions");
-    sl.counties = plan.layer("counties");
-    sl.townships = plan.layer("townships");
-    sl.planned_sites = plan.layer("planned_sites");
-    std::vector<std::pair<double, double>> moving;
-    for (std::size_t i = 0; i < assessments.size(); ++i)
-      if (assessments[i].cls == "relocate_whole" || assessments[i].cls == "relocate_registered")
-        moving.emplace_back(plan.villages.villages[i].x, plan.villages.villages[i].y);
+    const sites::SiteLayers sl = site_layers(plan);
+    const std::vector<std::pair<double, double>> moving = moving_villages(plan, assessments);
     found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress, site_rasters, plan.site_block_rows,
                               &seat_travel, &friction);
     if (s.study_area.clip && plan.boundary) {
@@ -387,26 +260,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     }
     clock.lap("sites");
     if (s.allocation) {
-      std::vector<allocation::Place> demand, supply;
-      for (std::size_t i = 0; i < assessments.size(); ++i) {
-        const auto& a = assessments[i];
-        if (a.relocating_households <= 0) continue;
-        const auto& v = plan.villages.villages[i];
-        demand.push_back({i, v.id, v.county.value_or(""), v.x, v.y, a.relocating_households,
-                          static_cast<double>(a.relocating_people) / static_cast<double>(a.relocating_households)});
-      }
-      for (std::size_t j = 0; j < found->sites.size(); ++j) {
-        const auto& st = found->sites[j];
-        vector::GeomPtr pt = vector::wrap(ctx, GEOSPointOnSurface_r(ctx, st.geometry.get()));
-        double x = 0, y = 0;
-        if (pt) {
-          GEOSGeomGetX_r(ctx, pt.get(), &x);
-          GEOSGeomGetY_r(ctx, pt.get(), &y);
-        }
-        allocation::Place place{j, st.id, st.county.value_or(""), x, y, st.capacity_households, 0.0};
-        place.urban = st.travel_min && *st.travel_min <= s.allocation->urban_max_travel_min;
-        supply.push_back(place);
-      }
+      std::vector<allocation::Place> demand = allocation_demand(plan, assessments);
+      std::vector<allocation::Place> supply = allocation_supply(ctx, *found, s.allocation->urban_max_travel_min);
       allocated = allocation::allocate(grid, found->friction_min_per_m, std::move(demand), std::move(supply),
                                        *s.allocation, progress);
       std::size_t unallocated = 0;
@@ -437,34 +292,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   {
     io::Table vt = villages_table(plan, terrain);
     add_assessment_columns(vt, territories.territories, zonal_stats, points, assessments);
-    if (allocated) {
-      // Assignment fields on the villages: households allocated, the main site, what is left and why.
-      vt.columns.push_back({"allocated_households", io::ColumnType::integer});
-      vt.columns.push_back({"main_site_id", io::ColumnType::text});
-      vt.columns.push_back({"unallocated_households", io::ColumnType::integer});
-      vt.columns.push_back({"unallocated_reason", io::ColumnType::text});
-      std::vector<std::int64_t> got(vt.rows.size(), 0), best(vt.rows.size(), 0), left(vt.rows.size(), 0);
-      std::vector<std::string> main_site(vt.rows.size()), reason(vt.rows.size());
-      for (const auto& as : allocated->solution.assignments) {
-        const std::size_t vi = allocated->villages[as.village].index;
-        got[vi] += as.households;
-        if (as.households > best[vi]) {
-          best[vi] = as.households;
-          main_site[vi] = allocated->sites[as.site].id;
-        }
-      }
-      for (const auto& u : allocated->solution.unallocated) {
-        const std::size_t vi = allocated->villages[u.village].index;
-        left[vi] += u.households;
-        reason[vi] = u.reason;
-      }
-      for (std::size_t i = 0; i < vt.rows.size(); ++i) {
-        vt.rows[i].push_back(got[i]);
-        vt.rows[i].push_back(main_site[i].empty() ? io::Value(std::monostate{}) : io::Value(main_site[i]));
-        vt.rows[i].push_back(left[i]);
-        vt.rows[i].push_back(reason[i].empty() ? io::Value(std::monostate{}) : io::Value(reason[i]));
-      }
-    }
+    if (allocated) add_allocation_columns(vt, *allocated);
     output.add_table(vt);
   }
   output.add_table(territories_table(plan, territories.territories, assessments, ctx));
@@ -498,26 +326,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
                        ""},
                       &spans[2]);
     io::Table st = sites_table(plan, *found, ctx);
-    if (allocated) {
-      // Load and utilisation of each site.
-      st.columns.push_back({"allocated_households", io::ColumnType::integer});
-      st.columns.push_back({"allocated_people", io::ColumnType::integer});
-      st.columns.push_back({"utilisation_pct", io::ColumnType::real});
-      std::vector<std::int64_t> hh(st.rows.size(), 0), people(st.rows.size(), 0);
-      for (const auto& as : allocated->solution.assignments) {
-        const std::size_t j = allocated->sites[as.site].index;
-        hh[j] += as.households;
-        people[j] += static_cast<std::int64_t>(
-            std::llround(static_cast<double>(as.households) * allocated->villages[as.village].people_per_household));
-      }
-      for (std::size_t j = 0; j < st.rows.size(); ++j) {
-        const auto cap = found->sites[j].capacity_households;
-        st.rows[j].push_back(hh[j]);
-        st.rows[j].push_back(people[j]);
-        st.rows[j].push_back(cap > 0 ? io::Value(100.0 * static_cast<double>(hh[j]) / static_cast<double>(cap))
-                                     : io::Value(std::monostate{}));
-      }
-    }
+    if (allocated) add_site_load_columns(st, *found, *allocated);
     output.add_table(st);
     if (allocated) {
       output.add_table(allocations_table(plan, *allocated));
@@ -530,114 +339,11 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   clock.lap("write");
 
   // run_info: what was run, on what, with what, and when.
-  io::Table info;
-  info.name = "run_info";
-  info.description = "How this GeoPackage was made: scenario, settings, software versions, input checksums, timings";
-  info.columns = {{"key", io::ColumnType::text}, {"value", io::ColumnType::text}};
-  auto put = [&](const std::string& k, const std::string& v) { info.rows.push_back({k, v}); };
-  for (const auto& lv : core::library_versions()) put("version." + lv.name, lv.version);
-  put("scenario.file", s.file.string());
-  const std::string scenario_sha256 = io::sha256_file(s.file);
-  put("scenario.sha256", scenario_sha256);
-  put("scenario.text", s.text);
-  put("project.name", s.name);
-  put("started_utc", started_utc);
-  nlohmann::ordered_json settings;
-  settings["working_crs"] = plan.working_crs.describe();
-  settings["working_crs_reason"] = plan.crs_reason;
-  settings["grid"] = {{"xmin", grid.xmin()}, {"ymin", grid.ymin()}, {"xmax", grid.xmax()}, {"ymax", grid.ymax()},
-                      {"cell_size_m", grid.cell_size()}, {"rows", grid.rows()}, {"cols", grid.cols()}};
-  settings["dem"] = {{"path", s.dem.path.string()}, {"band", s.dem.band}, {"resampling", s.dem.resampling},
-                     {"read", plan.dem->info().resampled ? "warped" : "direct"}};
-  settings["villages"] = {{"path", s.villages.path.string()}, {"layer", plan.villages.layer_name},
-                          {"crs", plan.villages.source_crs.describe()}, {"count", plan.villages.villages.size()}};
-  for (const auto& [kind, ts] : s.thresholds.all())
-    for (const auto& [key, t] : ts) {
-      settings["thresholds"][kind][key] = {{"value", t.value}, {"unit", t.unit}, {"source", t.source},
-                                           {"from", t.overridden ? "scenario" : "default"}};
-      put("threshold." + kind + "." + key,
-          fixed(t.value, 3) + " " + t.unit + (t.overridden ? " (set by the scenario)" : " (default)") + "; source: " +
-              t.source);
-    }
-  {
-    const char* from = s.study_area.mode == config::ExtentMode::villages   ? "villages"
-                       : s.study_area.mode == config::ExtentMode::boundary ? "boundary"
-                                                                            : "bounds";
-    nlohmann::ordered_json sa = {{"from", from}, {"margin_m", s.study_area.margin_m}, {"clip", s.study_area.clip}};
-    if (plan.boundary) {
-      sa["boundary"] = plan.boundary->path.string();
-      sa["boundary_layer"] = plan.boundary->layer_name;
-      if (s.study_area.boundary_field) {
-        sa["boundary_field"] = *s.study_area.boundary_field;
-        sa["boundary_value"] = *s.study_area.boundary_value;
-      }
-      sa["boundary_features"] = plan.boundary->features;
-    }
-    if (s.study_area.clip) {
-      sa["villages_outside_left_out"] = plan.villages_outside_boundary;
-      sa["sites_outside_left_out"] = sites_outside_boundary;
-    }
-    settings["study_area"] = sa;
-    put("study_area", std::string(from) + (plan.boundary ? " " + plan.boundary->describe() : std::string()) +
-                          (s.study_area.clip ? "; clip: " + std::to_string(plan.villages_outside_boundary) +
-                                                   " villages and " + std::to_string(sites_outside_boundary) +
-                                                   " sites outside left out"
-                                             : std::string()));
-  }
-  settings["processing"] = {{"memory_mb", s.memory_mb}, {"block_rows", plan.block_rows}};
-  put("settings", settings.dump(2));
-  put("working_crs", plan.working_crs.describe());
-  if (allocated) {
-    const auto& sol = allocated->solution;
-    put("allocation.mode", s.allocation->keep_villages_whole ? "whole villages" : "households may be split");
-    put("allocation.exact", sol.exact ? "yes (optimal)" : "no (heuristic)");
-    put("allocation.total_cost", fixed(sol.total_cost, 3) + " household-" + allocated->cost_unit);
-    if (sol.lower_bound) put("allocation.lower_bound", fixed(*sol.lower_bound, 3));
-    if (sol.gap) put("allocation.optimality_gap", fixed(100.0 * *sol.gap, 3) + " %");
-    put("allocation.pairs", std::to_string(allocated->pairs.size()) + " (village, site) pairs within range");
-    put("allocation.groups", std::to_string(allocated->components) +
-                                 " independent groups solved; the largest " +
-                                 std::to_string(allocated->largest_component_villages) + " villages x " +
-                                 std::to_string(allocated->largest_component_sites) + " sites");
-    if (allocated->cells_searched > 0)
-      put("allocation.cells_searched", std::to_string(allocated->cells_searched) +
-                                           " cells settled by the travel-time searches");
-    put("allocation.urban_share", fixed(100.0 * allocated->urban_share, 1) + " % of allocated households at sites within " +
-                                      fixed(s.allocation->urban_max_travel_min, 0) + " min of a town");
-    if (s.allocation->urban_share)
-      put("allocation.urban_target", fixed(100.0 * *s.allocation->urban_share, 1) + " %" +
-                                         (allocated->urban_target_met ? " (reached or exceeded" : " (not reachable") +
-                                         "; incentive " + fixed(allocated->urban_incentive, 2) + " " +
-                                         allocated->cost_unit + " per household on other sites)");
-  }
-  // Every file of every input, each hashed once even when several inputs share it.
-  std::map<fs::path, std::string> hashes;
-  std::vector<std::string> sources;
-  auto checksum_files = [&](const std::string& what, const std::vector<fs::path>& files) {
-    for (const auto& f : files) {
-      auto it = hashes.find(f);
-      if (it == hashes.end()) it = hashes.emplace(f, io::sha256_file(f)).first;
-      put("input." + what + "." + f.filename().string() + ".sha256", it->second);
-      sources.push_back(what + ": " + f.string() + " (SHA-256 " + it->second + ")");
-    }
-  };
-  auto raster_files = [](const fs::path& path) {
-    std::vector<fs::path> files;
-    raster::DatasetPtr d(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
-    if (d) {
-      char** list = GDALGetFileList(d.get());
-      for (char** p = list; p && *p; ++p) files.emplace_back(*p);
-      CSLDestroy(list);
-    }
-    if (files.empty()) files.push_back(path);
-    return files;
-  };
-  checksum_files("villages", plan.villages.files);
-  checksum_files("dem", raster_files(s.dem.path));
-  if (s.landcover) checksum_files("landcover", raster_files(s.landcover->path));
-  if (s.fragility) checksum_files("fragility", raster_files(s.fragility->path));
-  for (const auto& [name, f] : plan.thematic) checksum_files(name, f.files);
-  if (plan.boundary) checksum_files("boundary", plan.boundary->files);
+  io::Table info = run_info_table();
+  auto put = [&](const std::string& k, const std::string& v) { put_info(info, k, v); };
+  const std::string scenario_sha256 =
+      add_run_settings(info, s, plan, started_utc, sites_outside_boundary, allocated ? &*allocated : nullptr);
+  const std::vector<std::string> sources = add_input_checksums(info, s, plan);
   for (std::size_t i = 0; i < log.warnings().size(); ++i) put("warning." + std::to_string(i + 1), log.warnings()[i]);
   clock.lap("checksums");
   for (const auto& lap : clock.stages) put("stage_seconds." + lap.name, fixed(lap.seconds, 3));
@@ -654,26 +360,9 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   // Written last: a run_info with finished_utc belongs to a complete run.
   put("finished_utc", utc_now_iso());
   output.add_table(info);
-  // The GeoPackage's own metadata (gpkg_metadata): what, when, which scenario
-  // and which sources; run_info has the details.
-  {
-    std::string source_list;
-    for (const auto& line : sources) source_list += (source_list.empty() ? "" : "\n") + line;
-    output.set_metadata({{"TITLE", s.name.empty() ? s.file.stem().string() : s.name},
-                         {"DESCRIPTION", s.description},
-                         {"ABSTRACT",
-                          "Ex-situ relocation planning by relocplan: village assessment" +
-                              std::string(found ? ", resettlement sites" : "") +
-                              (allocated ? ", allocation of households to sites" : "") +
-                              ". Layers, fields and criteria are described in the tables criteria and run_info."},
-                         {"CREATED_UTC", started_utc},
-                         {"SOFTWARE", "relocplan " + std::string(core::relocplan_version())},
-                         {"SCENARIO_FILE", s.file.string()},
-                         {"SCENARIO_SHA256", scenario_sha256},
-                         {"CRS", plan.working_crs.describe()},
-                         {"CELL_SIZE_M", fixed(grid.cell_size(), 3)},
-                         {"SOURCES", source_list}});
-  }
+  // The GeoPackage's own metadata (gpkg_metadata); run_info has the details.
+  output.set_metadata(
+      run_metadata(s, plan, started_utc, scenario_sha256, sources, found.has_value(), allocated.has_value()));
   progress.cancel().throw_if_requested();
   output.commit();
 
@@ -700,4 +389,3 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
 }
 
 }  // namespace relocplan::pipeline
-

@@ -1,3 +1,8 @@
+// The output tables of a run (see tables.hpp): villages with their terrain
+// figures, assessment and allocation, territories, criteria, county and
+// township summaries, public-notice lists, sites with their load, and
+// allocations.
+
 #include "relocplan/pipeline/tables.hpp"
 #include "relocplan/pipeline/text.hpp"
 
@@ -440,6 +445,55 @@ io::Table allocation_summary_table(const allocation::AllocationResult& a) {
                       r.assigned > 0 ? io::Value(r.cost_sum / static_cast<double>(r.assigned)) : io::Value(std::monostate{}),
                       r.assigned > 0 ? io::Value(r.cost_max) : io::Value(std::monostate{}), a.cost_unit});
   return t;
+}
+
+
+void add_allocation_columns(io::Table& t, const allocation::AllocationResult& a) {
+  t.columns.push_back({"allocated_households", io::ColumnType::integer});
+  t.columns.push_back({"main_site_id", io::ColumnType::text});
+  t.columns.push_back({"unallocated_households", io::ColumnType::integer});
+  t.columns.push_back({"unallocated_reason", io::ColumnType::text});
+  std::vector<std::int64_t> got(t.rows.size(), 0), best(t.rows.size(), 0), left(t.rows.size(), 0);
+  std::vector<std::string> main_site(t.rows.size()), reason(t.rows.size());
+  for (const auto& as : a.solution.assignments) {
+    const std::size_t vi = a.villages[as.village].index;
+    got[vi] += as.households;
+    if (as.households > best[vi]) {
+      best[vi] = as.households;
+      main_site[vi] = a.sites[as.site].id;
+    }
+  }
+  for (const auto& u : a.solution.unallocated) {
+    const std::size_t vi = a.villages[u.village].index;
+    left[vi] += u.households;
+    reason[vi] = u.reason;
+  }
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    t.rows[i].push_back(got[i]);
+    t.rows[i].push_back(main_site[i].empty() ? io::Value(std::monostate{}) : io::Value(main_site[i]));
+    t.rows[i].push_back(left[i]);
+    t.rows[i].push_back(reason[i].empty() ? io::Value(std::monostate{}) : io::Value(reason[i]));
+  }
+}
+
+void add_site_load_columns(io::Table& t, const sites::SiteSearchResult& found, const allocation::AllocationResult& a) {
+  t.columns.push_back({"allocated_households", io::ColumnType::integer});
+  t.columns.push_back({"allocated_people", io::ColumnType::integer});
+  t.columns.push_back({"utilisation_pct", io::ColumnType::real});
+  std::vector<std::int64_t> hh(t.rows.size(), 0), people(t.rows.size(), 0);
+  for (const auto& as : a.solution.assignments) {
+    const std::size_t j = a.sites[as.site].index;
+    hh[j] += as.households;
+    people[j] += static_cast<std::int64_t>(
+        std::llround(static_cast<double>(as.households) * a.villages[as.village].people_per_household));
+  }
+  for (std::size_t j = 0; j < t.rows.size(); ++j) {
+    const auto cap = found.sites[j].capacity_households;
+    t.rows[j].push_back(hh[j]);
+    t.rows[j].push_back(people[j]);
+    t.rows[j].push_back(cap > 0 ? io::Value(100.0 * static_cast<double>(hh[j]) / static_cast<double>(cap))
+                                : io::Value(std::monostate{}));
+  }
 }
 
 }  // namespace relocplan::pipeline

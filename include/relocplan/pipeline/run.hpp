@@ -59,6 +59,9 @@ struct Plan {
 };
 
 Plan resolve(const config::Scenario& scenario, const RunOptions& options, core::Log& log);
+// Throws ScenarioError when `output` names one of the scenario's inputs or
+// the scenario file itself (inputs are never written), however spelt.
+void refuse_output_on_input(const config::Scenario& scenario, const std::filesystem::path& output);
 
 // The plan as text for `relocplan validate`.
 void print_plan(const Plan& plan, std::ostream& out);

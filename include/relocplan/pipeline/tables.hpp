@@ -35,6 +35,11 @@ void write_notices(const std::filesystem::path& dir, const Plan& plan,
                    const std::vector<criteria::VillageAssessment>& as);
 io::Table sites_table(const Plan& plan, const sites::SiteSearchResult& found, GEOSContextHandle_t ctx);
 io::Table site_summary_table(const sites::SiteSearchResult& found);
+// The allocation's fields, appended to the villages table: households
+// allocated, the main site, what is left and why.
+void add_allocation_columns(io::Table& t, const allocation::AllocationResult& a);
+// Load and utilisation of each site, appended to the sites table.
+void add_site_load_columns(io::Table& t, const sites::SiteSearchResult& found, const allocation::AllocationResult& a);
 io::Table allocations_table(const Plan& plan, const allocation::AllocationResult& a);
 io::Table allocation_summary_table(const allocation::AllocationResult& a);
 
