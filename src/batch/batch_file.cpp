@@ -15,6 +15,7 @@
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/config/toml_reader.hpp"
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/files.hpp"
 #include "relocplan/raster/gdal_handles.hpp"
 
 namespace relocplan::batch {
@@ -29,6 +30,11 @@ fs::path resolve(const fs::path& base, const std::string& p) {
 }
 
 int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+// The most jobs one batch expands into (grid combinations, and variants times
+// split values times sensitivity samples): a larger batch is refused before
+// its jobs are listed, instead of exhausting memory.
+constexpr std::size_t kMaxJobs = 10000;
 
 // Strings in double quotes (as people write them), everything else as toml++ writes it.
 constexpr toml::format_flags kFormat = toml::toml_formatter::default_flags & ~toml::format_flags::allow_literal_strings;
@@ -125,8 +131,7 @@ std::uint64_t splitmix64(std::uint64_t& state) {
 
 // The distinct values of a field of a polygon layer, in layer order.
 std::vector<std::string> field_values(const SplitSpec& split, const std::string& where) {
-  if (!fs::exists(split.path))
-    throw core::ScenarioError(where + "split.path: file '" + split.path.string() + "' does not exist");
+  core::check_input_file(where + "split.path", split.path);
   CPLErrorReset();
   raster::DatasetPtr ds(GDALOpenEx(split.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!ds)
@@ -229,9 +234,13 @@ BatchSpec parse_batch(const std::string& text, const fs::path& file) {
       t.fail("name", "\"" + b.name + "\" is used in file names: use letters, digits, '-', '_', '.' or '+' only");
     const std::string base = t.required_string("base");
     if (base.empty()) t.fail("base", "must not be empty");
+    if (const std::string what = core::non_local_path(base); !what.empty())
+      t.fail("base", "'" + base + "' is " + what + "; batch paths name local files only");
     b.base = resolve(dir, base);
     const std::string out = t.required_string("output_dir");
     if (out.empty()) t.fail("output_dir", "must not be empty");
+    if (const std::string what = core::non_local_path(out); !what.empty())
+      t.fail("output_dir", "'" + out + "' is " + what + "; batch paths name local files only");
     b.output_dir = resolve(dir, out);
     if (auto mb = t.optional_integer("memory_mb")) {
       if (*mb < 16) t.fail("memory_mb", "must be at least 16, got " + std::to_string(*mb));
@@ -282,6 +291,12 @@ BatchSpec parse_batch(const std::string& text, const fs::path& file) {
       if (node->as_array()->empty()) throw core::ScenarioError(where + ": is an empty list; give at least one value");
       ++last_count[split_key(key).back()];
     }
+    std::size_t combinations = 1;
+    for (const auto& [key, node] : flat)
+      if ((combinations *= node->as_array()->size()) > kMaxJobs)
+        throw core::ScenarioError(fname + ":" + std::to_string(line_of(*g)) + ": [grid] makes more than " +
+                                  std::to_string(kMaxJobs) + " combinations; a batch runs at most " +
+                                  std::to_string(kMaxJobs) + " jobs");
     // Every combination, the first key varying slowest.
     std::vector<std::size_t> index(flat.size(), 0);
     while (true) {
@@ -320,6 +335,8 @@ BatchSpec parse_batch(const std::string& text, const fs::path& file) {
     SplitSpec s;
     const std::string p = sp->required_string("path");
     if (p.empty()) sp->fail("path", "must not be empty");
+    if (const std::string what = core::non_local_path(p); !what.empty())
+      sp->fail("path", "'" + p + "' is " + what + "; batch paths name local files only");
     s.path = resolve(dir, p);
     s.layer = sp->optional_string("layer");
     s.field = sp->required_string("field");
@@ -413,6 +430,17 @@ BatchPlan expand_batch(const BatchSpec& spec) {
       }
     }
   }
+
+  std::size_t total = 0;
+  for (const Variant& var : spec.variants) {
+    const bool perturbed = spec.sensitivity && std::any_of(spec.sensitivity->of.begin(), spec.sensitivity->of.end(),
+                                                           [&](const std::string& n) { return n == "*" || n == var.name; });
+    total += split_values.size() * (1 + (perturbed ? static_cast<std::size_t>(spec.sensitivity->runs) : 0));
+  }
+  if (total > kMaxJobs)
+    throw core::ScenarioError(fname + ": the batch makes " + std::to_string(total) +
+                              " jobs (variants x split values x sensitivity samples); a batch runs at most " +
+                              std::to_string(kMaxJobs) + " jobs");
 
   std::set<std::string> ids;
   for (const Variant& var : spec.variants) {

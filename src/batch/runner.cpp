@@ -23,6 +23,7 @@
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/error.hpp"
 #include "relocplan/io/checksum.hpp"
+#include "relocplan/io/output.hpp"
 
 namespace relocplan::batch {
 
@@ -86,18 +87,6 @@ std::optional<fs::path> input_path(const config::Scenario& s, const std::string&
   for (const auto& [name, in] : vectors)
     if (what == name && *in) return (*in)->path;
   return std::nullopt;
-}
-
-// A process that exists and is not a zombie (a killed job whose parent died
-// may wait as a zombie until init reaps it; its files are stale all the same).
-bool pid_alive(pid_t pid) {
-  if (!(::kill(pid, 0) == 0 || errno == EPERM)) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text;
-  std::getline(stat, text);
-  const std::size_t paren = text.rfind(')');
-  if (paren != std::string::npos && paren + 2 < text.size()) return text[paren + 2] != 'Z' && text[paren + 2] != 'X';
-  return true;
 }
 
 // Writes `text` to `path` unless it already holds exactly that (so an
@@ -266,31 +255,12 @@ pid_t spawn_job(const fs::path& exe, const JobRecord& job, const fs::path& log_p
 }
 
 // Removes the temporary files of this batch's jobs left by a batch that was
-// killed (".<id>.gpkg.<pid>.tmp.gpkg", "....tmp.d"), when their pid is dead.
+// killed, when their process is gone.
 std::vector<fs::path> remove_stale_temporaries(const fs::path& jobs_dir, const std::vector<JobSpec>& jobs) {
   std::vector<fs::path> removed;
-  std::error_code ec;
-  if (!fs::is_directory(jobs_dir, ec)) return removed;
-  std::vector<fs::path> entries;
-  for (const auto& e : fs::directory_iterator(jobs_dir, ec)) entries.push_back(e.path());
-  std::sort(entries.begin(), entries.end());
-  for (const auto& p : entries) {
-    const std::string name = p.filename().string();
-    if (name.empty() || name[0] != '.') continue;
-    for (const auto& job : jobs) {
-      const std::string prefix = "." + job.record.id + ".gpkg.";
-      if (name.rfind(prefix, 0) != 0) continue;
-      std::size_t i = prefix.size();
-      std::size_t j = i;
-      while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
-      if (j == i || name.compare(j, 4, ".tmp") != 0) continue;
-      const long pid = std::stol(name.substr(i, j - i));
-      if (pid > 0 && pid_alive(static_cast<pid_t>(pid))) continue;
-      fs::remove_all(p, ec);
-      if (!ec) removed.push_back(p);
-      break;
-    }
-  }
+  for (const auto& job : jobs)
+    for (auto& p : io::remove_stale_temporaries(jobs_dir / (job.record.id + ".gpkg"))) removed.push_back(std::move(p));
+  std::sort(removed.begin(), removed.end());
   return removed;
 }
 

@@ -1,11 +1,13 @@
 #include "relocplan/config/scenario.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "relocplan/config/toml_reader.hpp"
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/files.hpp"
 #include "relocplan/suitability/ahp.hpp"
 
 namespace relocplan::config {
@@ -17,10 +19,47 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
   return path.is_absolute() ? path : (base / path).lexically_normal();
 }
 
-std::filesystem::path required_path(TableReader& t, const std::filesystem::path& base, const std::string& key) {
-  const std::string p = t.required_string(key);
+// A scenario names local files only (see core::non_local_path).
+std::filesystem::path local_path(TableReader& t, const std::filesystem::path& base, const std::string& key,
+                                 const std::string& p) {
   if (p.empty()) t.fail(key, "must not be empty");
+  if (const std::string what = core::non_local_path(p); !what.empty())
+    t.fail(key, "'" + p + "' is " + what + "; scenario paths name local files only");
   return resolve(base, p);
+}
+
+// The values a threshold can take, from its unit: angles within 0-90
+// degrees, percentages within 0-100, shares, indices and 0-1 scores within
+// 0-1, switches 0 or 1, rates and sizes above zero, distances, times, areas
+// and counts zero or more. An empty string when `value` is allowed.
+std::string out_of_range(const Threshold& t, double value) {
+  auto got = [&] {
+    std::ostringstream o;
+    o << value;
+    return o.str();
+  };
+  if (!std::isfinite(value)) return "must be a finite number, got " + got();
+  auto within = [&](double lo, double hi) -> std::string {
+    if (value >= lo && value <= hi) return "";
+    std::ostringstream o;
+    o << "must be between " << lo << " and " << hi << " (" << t.unit << "), got " << got();
+    return o.str();
+  };
+  const std::string& u = t.unit;
+  if (u == "degree") return within(0, 90);
+  if (u == "%" || u == "score (0-100)") return within(0, 100);
+  if (u.find("(0-1)") != std::string::npos) return within(0, 1);
+  if (u == "1 = on, 0 = off")
+    return (value == 0 || value == 1) ? "" : "must be 1 (on) or 0 (off), got " + got();
+  if (u == "class code")
+    return (value >= 0 && value == std::floor(value)) ? "" : "must be a class code (a whole number), got " + got();
+  if (u == "km/h" || u == "people per household" || u == "m2 per person")
+    return value > 0 ? "" : "must be positive (" + u + "), got " + got();
+  return value >= 0 ? "" : "must be zero or positive (" + u + "), got " + got();
+}
+
+std::filesystem::path required_path(TableReader& t, const std::filesystem::path& base, const std::string& key) {
+  return local_path(t, base, key, t.required_string(key));
 }
 
 struct VectorKind {
@@ -225,7 +264,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     else sa->fail("from", "must be \"villages\", \"boundary\" or \"bounds\", got \"" + from + "\"");
     s.study_area.margin_m = sa->optional_number("margin_m").value_or(2000.0);
     if (!(s.study_area.margin_m >= 0)) sa->fail("margin_m", "must be zero or positive");
-    if (auto b = sa->optional_string("boundary")) s.study_area.boundary_path = resolve(base, *b);
+    if (auto b = sa->optional_string("boundary")) s.study_area.boundary_path = local_path(*sa, base, "boundary", *b);
     s.study_area.boundary_layer = sa->optional_string("boundary_layer");
     s.study_area.boundary_field = sa->optional_string("boundary_field");
     s.study_area.boundary_value = sa->optional_string("boundary_value");
@@ -330,7 +369,10 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
           for (const auto& x : s.thresholds.keys(kind)) known += (known.empty() ? "" : ", ") + x;
           k.fail(key, "is not a threshold of layer kind '" + kind + "' (known: " + known + ")");
         }
-        s.thresholds.set(kind, key, k.required_number(key));
+        const double value = k.required_number(key);
+        if (const std::string why = out_of_range(s.thresholds.get(kind, key), value); !why.empty())
+          k.fail(key, why);
+        s.thresholds.set(kind, key, value);
       }
       k.finish();
     }
@@ -396,7 +438,7 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     s.allocation = a;
   }
   if (auto out = top.optional_table("output")) {
-    if (auto p = out->optional_string("path")) s.output = resolve(base, *p);
+    if (auto p = out->optional_string("path")) s.output = local_path(*out, base, "path", *p);
     if (auto a = out->optional_string("aliases")) {
       if (*a != "both" && *a != "zh" && *a != "en")
         out->fail("aliases", "must be \"both\", \"zh\" or \"en\", got \"" + *a + "\"");

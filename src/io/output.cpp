@@ -8,7 +8,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -133,6 +137,46 @@ fs::path notices_path_for(const fs::path& destination) {
   return destination.parent_path() / (destination.stem().string() + "_notices");
 }
 
+namespace {
+
+// A process that exists and is not a zombie (a killed run whose parent died
+// may wait as a zombie until init reaps it; its files are stale all the same).
+bool pid_alive(pid_t pid) {
+  if (!(::kill(pid, 0) == 0 || errno == EPERM)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  const std::size_t paren = text.rfind(')');
+  if (paren != std::string::npos && paren + 2 < text.size()) return text[paren + 2] != 'Z' && text[paren + 2] != 'X';
+  return true;
+}
+
+}  // namespace
+
+std::vector<fs::path> remove_stale_temporaries(const fs::path& destination) {
+  std::vector<fs::path> removed;
+  std::error_code ec;
+  const fs::path dir = destination.parent_path().empty() ? fs::path(".") : destination.parent_path();
+  if (!fs::is_directory(dir, ec)) return removed;
+  const std::string prefix = "." + destination.filename().string() + ".";
+  std::vector<fs::path> entries;
+  for (const auto& e : fs::directory_iterator(dir, ec)) entries.push_back(e.path());
+  std::sort(entries.begin(), entries.end());
+  for (const auto& p : entries) {
+    const std::string name = p.filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::size_t i = prefix.size();
+    std::size_t j = i;
+    while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
+    if (j == i || j - i > 9 || name.compare(j, 4, ".tmp") != 0) continue;
+    const long pid = std::stol(name.substr(i, j - i));
+    if (pid > 0 && pid_alive(static_cast<pid_t>(pid))) continue;
+    fs::remove_all(p, ec);
+    if (!ec) removed.push_back(p);
+  }
+  return removed;
+}
+
 void check_destination(const fs::path& destination, bool overwrite) {
   std::error_code ec;
   if (fs::exists(notices_path_for(destination), ec) && !overwrite)
@@ -157,6 +201,7 @@ OutputGeoPackage::OutputGeoPackage(fs::path destination, bool overwrite)
   temp_path_ = destination_.parent_path() / (stem + ".gpkg");
   work_dir_ = destination_.parent_path() / (stem + ".d");
   cleanup();
+  remove_stale_temporaries(destination_);
   fs::create_directories(work_dir_, ec);
   if (ec) throw core::OutputError("cannot create temporary folder '" + work_dir_.string() + "': " + ec.message());
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/files.hpp"
 #include "relocplan/raster/gdal_args.hpp"
 #include "relocplan/vector/crs.hpp"
 
@@ -56,7 +57,7 @@ RasterSource::RasterSource(std::string what, const std::filesystem::path& path, 
   CPLErrorReset();
   source_.reset(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!source_)
-    throw core::InputError(what_ + ": cannot open '" + path.string() + "' as a raster: " + core::last_gdal_error());
+    throw core::InputError(what_ + ": cannot open '" + path.string() + "' as a raster: " + core::open_failure_reason("raster"));
   const int bands = GDALGetRasterCount(source_.get());
   if (band < 1 || band > bands)
     throw core::InputError(what_ + ": '" + path.string() + "' has " + std::to_string(bands) + " band(s); band " +

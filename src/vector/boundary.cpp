@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/files.hpp"
 #include "relocplan/raster/gdal_handles.hpp"
 #include "relocplan/vector/thematic.hpp"
 
@@ -16,8 +17,7 @@ namespace relocplan::vector {
 raster::Extent boundary_extent(const std::filesystem::path& path, const std::optional<std::string>& layer_name,
                                const Crs& target, BoundaryInfo* info) {
   const std::string what = "study_area.boundary";
-  if (!std::filesystem::exists(path))
-    throw core::ScenarioError(what + ": file '" + path.string() + "' does not exist");
+  core::check_input_file(what, path);
   CPLErrorReset();
   raster::DatasetPtr ds(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
   if (!ds) throw core::InputError(what + ": cannot open '" + path.string() + "': " + core::last_gdal_error());

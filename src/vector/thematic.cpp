@@ -6,6 +6,7 @@
 #include <ogr_srs_api.h>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/files.hpp"
 #include "relocplan/raster/gdal_handles.hpp"
 
 namespace relocplan::vector {
@@ -15,8 +16,7 @@ Features read_thematic(const config::VectorInput& input, const Crs& working, GEO
   out.what = input.key;
   out.path = input.path;
   const std::string file = input.path.string();
-  if (!std::filesystem::exists(input.path))
-    throw core::ScenarioError(input.key + ".path: file '" + file + "' does not exist");
+  core::check_input_file(input.key + ".path", input.path);
   std::vector<std::string> options;
   if (input.encoding) options.push_back("ENCODING=" + *input.encoding);
   std::vector<const char*> opts;
@@ -25,7 +25,8 @@ Features read_thematic(const config::VectorInput& input, const Crs& working, GEO
   CPLErrorReset();
   raster::DatasetPtr ds(GDALOpenEx(input.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, opts.data(), nullptr));
   if (!ds)
-    throw core::InputError(input.key + ": cannot open '" + file + "' as a vector data set: " + core::last_gdal_error());
+    throw core::InputError(input.key + ": cannot open '" + file + "' as a vector data set: " +
+                           core::open_failure_reason("vector"));
   const int nlayers = GDALDatasetGetLayerCount(ds.get());
   std::string names;
   for (int i = 0; i < nlayers; ++i) names += (i ? ", " : "") + std::string(OGR_L_GetName(GDALDatasetGetLayer(ds.get(), i)));

@@ -158,6 +158,11 @@ class OutputGeoPackage {
 
 // Checks an existing output path (and its notices folder) before a run does any work.
 void check_destination(const std::filesystem::path& destination, bool overwrite);
+// Removes the temporary files of `destination` (".<name>.<pid>.tmp.gpkg" and
+// its ".<name>.<pid>.tmp.d" folder, beside it) that a killed run left behind,
+// when their process is gone; a run still writing keeps its own. Returns what
+// was removed.
+std::vector<std::filesystem::path> remove_stale_temporaries(const std::filesystem::path& destination);
 // <folder>/<stem>_notices for <folder>/<stem>.gpkg
 std::filesystem::path notices_path_for(const std::filesystem::path& destination);
 
