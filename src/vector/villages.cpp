@@ -11,6 +11,7 @@
 #include <set>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/files.hpp"
 #include "relocplan/raster/gdal_handles.hpp"
 
 namespace relocplan::vector {
@@ -32,6 +33,13 @@ struct FeatureDeleter {
 };
 using FeaturePtr = std::unique_ptr<void, FeatureDeleter>;
 
+struct GeometryDeleter {
+  void operator()(void* g) const noexcept {
+    if (g) OGR_G_DestroyGeometry(static_cast<OGRGeometryH>(g));
+  }
+};
+using GeometryPtr = std::unique_ptr<void, GeometryDeleter>;
+
 raster::DatasetPtr open_vector(const std::filesystem::path& path, const std::vector<std::string>& options) {
   std::vector<const char*> opts;
   for (const auto& o : options) opts.push_back(o.c_str());
@@ -41,17 +49,36 @@ raster::DatasetPtr open_vector(const std::filesystem::path& path, const std::vec
       GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, opts.data(), nullptr));
 }
 
+// More people or households than this in one record is not a village: a
+// typing error, a county total, or a value in the wrong unit.
+constexpr std::int64_t kMaxVillageCount = 1000000;
+
 }  // namespace
 
 VillageLayer read_villages(const config::VillageInput& input) {
   VillageLayer out;
   out.path = input.path;
   const std::string file = input.path.string();
-  if (!std::filesystem::exists(input.path))
-    throw core::ScenarioError(std::string(kWhat) + ".path: file '" + file + "' does not exist");
+  core::check_input_file(std::string(kWhat) + ".path", input.path);
 
   std::vector<std::string> options;
   if (input.x_field) {
+    // A coordinate column that appears twice is ambiguous, and GDAL's CSV
+    // driver reads such a file wrongly (or crashes): reject it first.
+    if (raster::DatasetPtr plain = open_vector(input.path, {});
+        plain && GDALDatasetGetLayerCount(plain.get()) == 1 &&
+        std::string(GDALGetDriverShortName(GDALGetDatasetDriver(plain.get()))) == "CSV") {
+      OGRFeatureDefnH d = OGR_L_GetLayerDefn(GDALDatasetGetLayer(plain.get(), 0));
+      for (const std::string& column : {*input.x_field, *input.y_field}) {
+        int count = 0;
+        for (int i = 0; i < OGR_FD_GetFieldCount(d); ++i)
+          if (EQUAL(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(d, i)), column.c_str())) ++count;
+        if (count > 1)
+          throw core::InputError(std::string(kWhat) + ": '" + file + "' has " + std::to_string(count) +
+                                 " columns named '" + column + "' (letter case aside); the coordinate column must "
+                                 "appear once");
+      }
+    }
     options.push_back("X_POSSIBLE_NAMES=" + *input.x_field);
     options.push_back("Y_POSSIBLE_NAMES=" + *input.y_field);
     options.push_back("KEEP_GEOM_COLUMNS=NO");
@@ -59,7 +86,7 @@ VillageLayer read_villages(const config::VillageInput& input) {
   raster::DatasetPtr ds = open_vector(input.path, options);
   if (!ds)
     throw core::InputError(std::string(kWhat) + ": cannot open '" + file + "' as a vector data set: " +
-                           core::last_gdal_error());
+                           core::open_failure_reason("vector"));
   out.driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds.get()));
   if (input.x_field && out.driver != "CSV")
     throw core::ScenarioError(std::string(kWhat) + ".x_field: coordinate columns apply to CSV files; '" + file +
@@ -155,9 +182,22 @@ VillageLayer read_villages(const config::VillageInput& input) {
     extra_idx.push_back(i);
   }
 
-  auto text_of = [](OGRFeatureH f, int idx) -> std::optional<std::string> {
+  // Text must be UTF-8: a CSV saved as GBK (as spreadsheets in China often
+  // do) would otherwise reach the output as unreadable names.
+  auto check_utf8 = [&](OGRFeatureH f, int idx, const char* text) {
+    if (CPLIsUTF8(text, -1)) return;
+    std::string hint = "save the file as UTF-8";
+    if (out.driver == "ESRI Shapefile") hint += ", or give its encoding with inputs.villages.encoding (e.g. \"GBK\")";
+    throw core::InputError(std::string(kWhat) + ": field '" + OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, idx)) +
+                           "' of feature " + std::to_string(OGR_F_GetFID(f)) + " in " + where +
+                           " is not valid UTF-8 text (the file is probably in GBK or another legacy encoding); " +
+                           hint);
+  };
+  auto text_of = [&](OGRFeatureH f, int idx) -> std::optional<std::string> {
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx)) return std::nullopt;
-    std::string s = trim(OGR_F_GetFieldAsString(f, idx));
+    const char* raw = OGR_F_GetFieldAsString(f, idx);
+    check_utf8(f, idx, raw);
+    std::string s = trim(raw);
     if (s.empty()) return std::nullopt;
     return s;
   };
@@ -186,11 +226,13 @@ VillageLayer read_villages(const config::VillageInput& input) {
       v = static_cast<std::int64_t>(d);
     }
     if (v < 0) throw bad("must not be negative");
+    if (v > kMaxVillageCount)
+      throw bad("more than " + std::to_string(kMaxVillageCount) + ", not the count of one village");
     return v;
   };
 
   std::map<std::string, long long> seen_ids;
-  std::vector<long long> no_geometry;
+  std::vector<long long> no_geometry, polygons;
   OGR_L_ResetReading(layer);
   for (FeaturePtr fp(OGR_L_GetNextFeature(layer)); fp; fp.reset(OGR_L_GetNextFeature(layer))) {
     OGRFeatureH f = fp.get();
@@ -226,10 +268,23 @@ VillageLayer read_villages(const config::VillageInput& input) {
       continue;
     }
     const OGRwkbGeometryType gt = wkbFlatten(OGR_G_GetGeometryType(g));
-    if (gt == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1) g = OGR_G_GetGeometryRef(g, 0);
-    else if (gt != wkbPoint)
+    // A village boundary polygon stands for its village at a point inside it
+    // (GEOS PointOnSurface: inside even for a crescent-shaped village).
+    GeometryPtr inside;
+    if (gt == wkbMultiPoint && OGR_G_GetGeometryCount(g) == 1) {
+      g = OGR_G_GetGeometryRef(g, 0);
+    } else if (gt == wkbPolygon || gt == wkbMultiPolygon) {
+      inside.reset(OGR_G_PointOnSurface(g));
+      if (!inside || OGR_G_IsEmpty(inside.get()))
+        throw core::InputError(std::string(kWhat) + ": feature " + std::to_string(v.source_fid) + " in " + where +
+                               " is a polygon without a point inside it (degenerate or invalid)");
+      g = inside.get();
+      polygons.push_back(v.source_fid);
+    } else if (gt != wkbPoint) {
       throw core::InputError(std::string(kWhat) + ": feature " + std::to_string(v.source_fid) + " in " + where +
-                             " is a " + OGR_G_GetGeometryName(g) + "; villages must be points");
+                             " is a " + OGR_G_GetGeometryName(g) +
+                             "; villages must be points (or village polygons, placed at a point inside each)");
+    }
     v.src_x = OGR_G_GetX(g, 0);
     v.src_y = OGR_G_GetY(g, 0);
     if (!std::isfinite(v.src_x) || !std::isfinite(v.src_y))
@@ -241,7 +296,11 @@ VillageLayer read_villages(const config::VillageInput& input) {
         const OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, idx));
         if (t == OFTInteger || t == OFTInteger64) val = static_cast<std::int64_t>(OGR_F_GetFieldAsInteger64(f, idx));
         else if (t == OFTReal) val = OGR_F_GetFieldAsDouble(f, idx);
-        else val = std::string(OGR_F_GetFieldAsString(f, idx));
+        else {
+          const char* text = OGR_F_GetFieldAsString(f, idx);
+          check_utf8(f, idx, text);
+          val = std::string(text);
+        }
       }
       v.extra.push_back(std::move(val));
     }
@@ -257,6 +316,11 @@ VillageLayer read_villages(const config::VillageInput& input) {
                            " have no location (features " + list + "); give them coordinates or remove them");
   }
   if (out.villages.empty()) throw core::InputError(std::string(kWhat) + ": " + where + " holds no villages");
+  if (!polygons.empty())
+    out.warnings.push_back(std::string(kWhat) + ": " + std::to_string(polygons.size()) + " of " +
+                           std::to_string(out.villages.size()) + " village(s) in " + where +
+                           " are polygons; each is placed at a point inside its polygon (features " +
+                           std::to_string(polygons.front()) + (polygons.size() > 1 ? ", ..." : "") + ")");
 
   char** files = GDALGetFileList(ds.get());
   for (char** p = files; p && *p; ++p) out.files.emplace_back(*p);
