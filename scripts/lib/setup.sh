@@ -7,6 +7,8 @@ set -euo pipefail
 
 RELOCPLAN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 BUILD_DIR="${RELOCPLAN_BUILD_DIR:-$RELOCPLAN_ROOT/build}"
+# Extra CMake arguments for the first configure (scripts/test --sanitize).
+CONFIGURE_ARGS=("${CONFIGURE_ARGS[@]}")
 
 # Build tools and libraries, all from Debian's archive.
 RELOCPLAN_PACKAGES=(
@@ -39,7 +41,7 @@ configure_and_build() {
     local werror=OFF
     [[ "${CI:-}" == "true" ]] && werror=ON
     cmake -S "$RELOCPLAN_ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-      -DRELOCPLAN_WERROR="$werror" >/dev/null
+      -DRELOCPLAN_WERROR="$werror" ${CONFIGURE_ARGS[@]:+"${CONFIGURE_ARGS[@]}"} >/dev/null
   fi
   cmake --build "$BUILD_DIR" --parallel "$(nproc)" ${targets[@]:+--target "${targets[@]}"}
 }

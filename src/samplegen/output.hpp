@@ -349,11 +349,8 @@ void writeLayers(const LayersInput& in, const fs::path& dir, const SrsHandle& sr
           Geom c = cleanPolygonal(std::move(g), 45.0, 50.0e4);
           if (c && bioU) c = cleanPolygonal(Geom(OGR_G_Difference(c.get(), bioU.get())), 0.0, 50.0e4);
           if (!c) return;
-          OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
-          if (OGR_G_PointOnSurface(c.get()) != nullptr) {
-            OGR_G_DestroyGeometry(pt);
-            pt = OGR_G_PointOnSurface(c.get());
-          }
+          OGRGeometryH pt = OGR_G_PointOnSurface(c.get());
+          if (pt == nullptr) pt = OGR_G_CreateGeometry(wkbPoint);
           const int county = in.line.county(fr.lx(OGR_G_GetX(pt, 0)), fr.lv(OGR_G_GetY(pt, 0)));
           OGR_G_DestroyGeometry(pt);
           l.add(std::move(c), {stem(kCountyName[static_cast<size_t>(county)], "县") + "水土保持红线", "soil_conservation"});

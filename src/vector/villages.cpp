@@ -216,14 +216,16 @@ VillageLayer read_villages(const config::VillageInput& input) {
     } else if (t == OFTReal) {
       const double d = OGR_F_GetFieldAsDouble(f, idx);
       if (!std::isfinite(d) || d != std::floor(d)) throw bad("not a whole number");
-      v = static_cast<std::int64_t>(d);
+      // Out-of-range values are reported below; only in-range ones are converted.
+      v = d < 0 ? -1 : d > kMaxVillageCount ? kMaxVillageCount + 1 : static_cast<std::int64_t>(d);
     } else {
       if (raw.empty()) return std::nullopt;
       double d = 0;
       auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), d);
       if (ec != std::errc() || p != raw.data() + raw.size()) throw bad("not a number");
       if (!std::isfinite(d) || d != std::floor(d)) throw bad("not a whole number");
-      v = static_cast<std::int64_t>(d);
+      // Out-of-range values are reported below; only in-range ones are converted.
+      v = d < 0 ? -1 : d > kMaxVillageCount ? kMaxVillageCount + 1 : static_cast<std::int64_t>(d);
     }
     if (v < 0) throw bad("must not be negative");
     if (v > kMaxVillageCount)
