@@ -33,15 +33,7 @@ const fs::path kSampleDir = RELOCPLAN_TEST_SAMPLE_DIR;
 // takes a few seconds instead of twenty), beside the generated data. With
 // `small`, only a 10 km square of the county.
 fs::path light_scenario(const std::string& name, bool small) {
-  std::string text = testsupport::read_text(fs::path(RELOCPLAN_SOURCE_DIR) / "samples/sample-county/scenario.toml");
-  const auto a = text.find("# Resettlement sites");
-  const auto b = text.find("[processing]");
-  REQUIRE(a != std::string::npos);
-  REQUIRE(b != std::string::npos);
-  text.erase(a, b - a);
-  const auto o = text.find("[output]");
-  REQUIRE(o != std::string::npos);
-  text.erase(o);
+  std::string text = testsupport::light_sample_scenario();
   if (small) {
     const auto f = text.find("from = \"villages\"");
     REQUIRE(f != std::string::npos);

@@ -45,9 +45,11 @@ void write_geotiff(const fs::path& path, const RasterData& d, const std::string&
   if (!ds) throw std::runtime_error("cannot create " + path.string());
   auto gt = d.geotransform;
   GDALSetGeoTransform(ds, gt.data());
-  OGRSpatialReferenceH srs = make_srs(crs);
-  GDALSetSpatialRef(ds, srs);
-  OSRRelease(srs);
+  if (!crs.empty()) {
+    OGRSpatialReferenceH srs = make_srs(crs);
+    GDALSetSpatialRef(ds, srs);
+    OSRRelease(srs);
+  }
   GDALRasterBandH b = GDALGetRasterBand(ds, 1);
   if (d.nodata) GDALSetRasterNoDataValue(b, *d.nodata);
   if (GDALRasterIO(b, GF_Write, 0, 0, static_cast<int>(d.cols), static_cast<int>(d.rows),
@@ -186,6 +188,18 @@ std::vector<std::string> layer_names(const fs::path& path) {
   for (int i = 0; i < GDALDatasetGetLayerCount(ds); ++i) names.emplace_back(OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
   GDALClose(ds);
   return names;
+}
+
+std::string light_sample_scenario() {
+  std::string text = read_text(fs::path(RELOCPLAN_SOURCE_DIR) / "samples/sample-county/scenario.toml");
+  const auto a = text.find("# Resettlement sites");
+  const auto b = text.find("[processing]");
+  const auto o = text.find("[output]");
+  if (a == std::string::npos || b == std::string::npos || o == std::string::npos || !(a < b && b < o))
+    throw std::runtime_error("the sample scenario no longer has its sites, processing and output sections");
+  text.erase(o);
+  text.erase(a, b - a);
+  return text;
 }
 
 void write_text(const fs::path& path, const std::string& text) {

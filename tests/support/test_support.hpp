@@ -36,7 +36,7 @@ struct RasterData {
   float at(std::size_t r, std::size_t c) const { return values[r * cols + c]; }
 };
 
-// Writes a one-band Float32 GeoTIFF in the given CRS ("EPSG:4545" or WKT).
+// Writes a one-band Float32 GeoTIFF in the given CRS ("EPSG:4545" or WKT; "" for none).
 void write_geotiff(const fs::path& path, const RasterData& data, const std::string& crs);
 // Reads band 1 of any GDAL raster ("GPKG:out.gpkg:slope" too) as float.
 RasterData read_raster(const std::string& name);
@@ -59,6 +59,11 @@ void write_villages(const fs::path& path, const std::string& crs, const std::vec
 // Attribute rows of a layer, every field as text ("" for null), by field name.
 std::vector<std::map<std::string, std::string>> read_features(const fs::path& path, const std::string& layer);
 std::vector<std::string> layer_names(const fs::path& path);
+
+// The sample scenario (samples/sample-county/scenario.toml) without the site
+// search, the allocation and the [output] table: every other stage, in a few
+// seconds instead of twenty. Its paths are relative to the sample's folder.
+std::string light_sample_scenario();
 
 // Writes text to a file.
 void write_text(const fs::path& path, const std::string& text);
