@@ -398,6 +398,11 @@ std::vector<Case> corpus() {
   add("output", "a read-only place (/proc)", 4, "cannot create", [](Workspace& w) {
     w.args = {"-o", "/proc/relocplan-test.gpkg"};
   });
+  add("output", "a missing output folder: created", 0, "wrote ", [](Workspace& w) {
+    w.edit("path = \"out.gpkg\"", "path = \"results/2026/out.gpkg\"");
+    w.args = {"-v"};
+    w.after = [](const Workspace& ws) { CHECK(fs::is_regular_file(ws / "results/2026/out.gpkg")); };
+  });
   add("output", "a folder that is a file", 4, "cannot create folder", [](Workspace& w) {
     w.edit("path = \"out.gpkg\"", "path = \"villages.csv/out.gpkg\"");
   });
