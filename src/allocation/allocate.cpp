@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/union_find.hpp"
 #include "relocplan/raster/distance.hpp"
 
 namespace relocplan::allocation {
@@ -53,20 +54,8 @@ std::vector<Pair> distance_pairs(const std::vector<Place>& villages, const std::
   return pairs;
 }
 
-// Union-find over villages (0 .. V-1) and sites (V .. V+S-1).
-struct Groups {
-  std::vector<std::size_t> parent;
-  explicit Groups(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), std::size_t{0}); }
-  std::size_t find(std::size_t a) {
-    while (parent[a] != a) a = parent[a] = parent[parent[a]];
-    return a;
-  }
-  void join(std::size_t a, std::size_t b) {
-    a = find(a);
-    b = find(b);
-    if (a != b) parent[std::max(a, b)] = std::min(a, b);
-  }
-};
+// Groups over villages (0 .. V-1) and sites (V .. V+S-1).
+using Groups = core::UnionFind;
 
 }  // namespace
 
@@ -87,7 +76,7 @@ Solution solve_pairs(const std::vector<Demand>& demands, const std::vector<Suppl
     if (p.village >= nv || p.site >= ns)
       throw core::InternalError("allocation: a pair names village " + std::to_string(p.village) + " and site " +
                                 std::to_string(p.site) + " of " + std::to_string(nv) + " and " + std::to_string(ns));
-    groups.join(p.village, nv + p.site);
+    groups.unite(p.village, nv + p.site);
   }
   // Members of each group, in index order; groups in order of their first village.
   std::map<std::size_t, std::pair<std::vector<std::size_t>, std::vector<std::size_t>>> members;
@@ -268,7 +257,7 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
   {
     // Group sizes, for run_info.
     Groups g(villages.size() + sites.size());
-    for (const Pair& p : r.pairs) g.join(p.village, villages.size() + p.site);
+    for (const Pair& p : r.pairs) g.unite(p.village, villages.size() + p.site);
     std::map<std::size_t, std::pair<std::size_t, std::size_t>> size;
     for (const Pair& p : r.pairs) (void)size[g.find(p.village)];
     for (std::size_t v = 0; v < villages.size(); ++v) {

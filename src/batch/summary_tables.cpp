@@ -17,6 +17,7 @@
 #include <set>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/union_find.hpp"
 #include "relocplan/vector/geos.hpp"
 
 namespace relocplan::batch {
@@ -116,24 +117,7 @@ struct SiteObs {
   double area = 0;
 };
 
-class UnionFind {
- public:
-  explicit UnionFind(std::size_t n) : parent_(n) { std::iota(parent_.begin(), parent_.end(), std::size_t{0}); }
-  std::size_t find(std::size_t i) {
-    while (parent_[i] != i) i = parent_[i] = parent_[parent_[i]];
-    return i;
-  }
-  void unite(std::size_t a, std::size_t b) {
-    a = find(a);
-    b = find(b);
-    if (a == b) return;
-    if (b < a) std::swap(a, b);
-    parent_[b] = a;  // the smallest index is the root: groups are ordered by their first site
-  }
-
- private:
-  std::vector<std::size_t> parent_;
-};
+using core::UnionFind;
 
 }  // namespace
 
