@@ -266,6 +266,29 @@ std::vector<fs::path> remove_stale_temporaries(const fs::path& jobs_dir, const s
 
 }  // namespace
 
+void check_existing_outputs(const BatchPlan& plan, bool resume, bool overwrite) {
+  if (resume || overwrite) return;
+  std::vector<std::string> existing;
+  std::error_code ec;
+  for (const auto& j : plan.jobs)
+    if (fs::exists(j.record.output, ec)) existing.push_back(j.record.output.string());
+  if (!existing.empty())
+    throw core::OutputError(std::to_string(existing.size()) + " job output(s) already exist, e.g. '" + existing.front() +
+                            "'; pass --resume to keep the complete ones and run the rest, or --overwrite to run "
+                            "every job again");
+}
+
+std::vector<fs::path> prepare_job_files(const BatchPlan& plan) {
+  for (const fs::path& d : {plan.spec.output_dir, plan.jobs_dir, plan.scenarios_dir, plan.logs_dir}) {
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec) throw core::OutputError("cannot create folder '" + d.string() + "': " + ec.message());
+  }
+  auto removed = remove_stale_temporaries(plan.jobs_dir, plan.jobs);
+  for (const auto& j : plan.jobs) write_if_changed(j.record.scenario, j.scenario_text);
+  return removed;
+}
+
 std::string last_error_line(const fs::path& log) {
   std::ifstream in(log, std::ios::binary);
   std::string line, last, last_error;
@@ -358,22 +381,10 @@ BatchResult run_batch(const BatchPlan& plan, const BatchOptions& options, const 
   result.summary = plan.summary;
   for (const auto& j : plan.jobs) result.jobs.push_back(j.record);
 
-  // Existing outputs need --resume or --overwrite; checked before anything is written.
-  if (!options.resume && !options.overwrite) {
-    std::vector<std::string> existing;
-    std::error_code ec;
-    for (const auto& j : plan.jobs)
-      if (fs::exists(j.record.output, ec)) existing.push_back(j.record.output.string());
-    if (!existing.empty())
-      throw core::OutputError(std::to_string(existing.size()) + " job output(s) already exist, e.g. '" + existing.front() +
-                              "'; pass --resume to keep the complete ones and run the rest, or --overwrite to run "
-                              "every job again");
-  }
-  for (const fs::path& d : {spec.output_dir, plan.jobs_dir, plan.scenarios_dir, plan.logs_dir}) {
-    std::error_code ec;
-    fs::create_directories(d, ec);
-    if (ec) throw core::OutputError("cannot create folder '" + d.string() + "': " + ec.message());
-  }
+  check_existing_outputs(plan, options.resume, options.overwrite);
+  std::error_code dir_ec;
+  fs::create_directories(spec.output_dir, dir_ec);
+  if (dir_ec) throw core::OutputError("cannot create folder '" + spec.output_dir.string() + "': " + dir_ec.message());
 
   Display display(options.display, out, err, spec.output_dir / "batch.log");
   const int cores = static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
@@ -392,9 +403,8 @@ BatchResult run_batch(const BatchPlan& plan, const BatchOptions& options, const 
   display.event({{"event", "batch_start"}, {"batch", spec.name}, {"jobs", plan.jobs.size()},
                  {"output_dir", spec.output_dir.string()}});
 
-  for (const auto& p : remove_stale_temporaries(plan.jobs_dir, plan.jobs))
+  for (const auto& p : prepare_job_files(plan))
     display.log("removed the temporary file '" + p.string() + "' of an interrupted run");
-  for (const auto& j : plan.jobs) write_if_changed(j.record.scenario, j.scenario_text);
 
   std::vector<bool> pending(plan.jobs.size(), true);
   std::size_t finished = 0;

@@ -11,13 +11,17 @@
 #include <nlohmann/json.hpp>
 #include <csignal>
 #include <filesystem>
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <sstream>
 #include <streambuf>
 
 #include "relocplan/batch/batch_file.hpp"
 #include "relocplan/batch/runner.hpp"
+#include "relocplan/batch/slurm.hpp"
 #include "relocplan/batch/summary.hpp"
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/error.hpp"
@@ -58,7 +62,9 @@ const char* kBatchExitCodes =
     "  4    output error: job outputs or the batch summary exist without --resume or --overwrite, or\n"
     "       cannot be written\n"
     "  5    internal error\n"
-    "  6    one or more jobs failed; the others ran to the end (see the batch log and logs/<job id>.log)\n"
+    "  6    one or more jobs failed; the others ran to the end (see the batch log and logs/<job id>.log);\n"
+    "       with --status: a job has failed\n"
+    "  7    --engine slurm: sbatch is not installed here, or Slurm refused the submission\n"
     "  130  cancelled (Ctrl-C); running jobs are stopped and leave no output behind\n";
 
 const char* kBatchHelp =
@@ -73,7 +79,72 @@ const char* kBatchHelp =
     "  [split]        path, layer, field, margin_m (5000), values (optional): one job per polygon\n"
     "  [sensitivity]  runs, spread (0.2), seed (42), of (\"base\", a list of variants, or \"all\")\n\n"
     "Output folder: jobs/<job id>.gpkg, scenarios/<job id>.toml (each runs alone with `relocplan run`),\n"
-    "logs/<job id>.log, batch.log, and the comparison <name>_summary.gpkg.\n";
+    "logs/<job id>.log, batch.log, and the comparison <name>_summary.gpkg.\n\n"
+    "Engines: --engine local (default) runs the jobs on this machine, -j at once within memory_mb.\n"
+    "--engine slurm submits them as a Slurm job array (sbatch), one array task per job, --mem per task\n"
+    "from the job's memory_mb, and a summary job that runs after every task; it returns once submitted.\n"
+    "--status shows each job's state (done, failed with its reason, queued, running, not run) from the\n"
+    "job records and squeue; --resume submits only the jobs that are not done, queued or running.\n";
+
+// relocplan batch --status: one line per job and a count of each state.
+int show_status(const relocplan::batch::BatchPlan& plan, bool json) {
+  using relocplan::batch::JobState;
+  std::string note;
+  const auto status = relocplan::batch::batch_status(plan, &note);
+  std::map<JobState, std::size_t> counts;
+  std::size_t width = 10;
+  for (const auto& s : status) {
+    ++counts[s.state];
+    width = std::max(width, s.id.size());
+  }
+  for (const auto& s : status) {
+    if (json) {
+      std::cout << nlohmann::ordered_json{{"job", s.id}, {"state", relocplan::batch::to_string(s.state)},
+                                          {"exit_code", s.exit_code}, {"slurm_job", s.slurm_job},
+                                          {"detail", s.detail}}
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
+      continue;
+    }
+    std::cout << "  " << std::left << std::setw(static_cast<int>(width)) << s.id << "  " << std::setw(8)
+              << relocplan::batch::to_string(s.state);
+    if (s.state == JobState::failed && s.exit_code != 0) std::cout << "  exit code " << s.exit_code << ":";
+    if (!s.detail.empty()) std::cout << "  " << s.detail;
+    std::cout << "\n";
+  }
+  if (!json) {
+    std::cout << "batch '" << plan.spec.name << "': " << status.size() << " job(s): " << counts[JobState::done]
+              << " done, " << counts[JobState::failed] << " failed, " << counts[JobState::queued] << " queued, "
+              << counts[JobState::running] << " running, " << counts[JobState::not_run] << " not run\n";
+    if (!note.empty()) std::cout << "note: " << note << "\n";
+  }
+  return counts[JobState::failed] > 0 ? static_cast<int>(ExitCode::jobs_failed) : 0;
+}
+
+// relocplan batch --summary-only: the summary from the job outputs on disk.
+int summary_only(const relocplan::batch::BatchPlan& plan, bool quiet) {
+  const auto status = relocplan::batch::batch_status(plan);
+  relocplan::batch::SummaryInput in;
+  in.jobs = relocplan::batch::records_from_status(plan, status);
+  in.batch_file = plan.spec.file;
+  in.batch_text = plan.spec.text;
+  std::ostringstream log;
+  std::size_t failed = 0;
+  for (const auto& s : status) {
+    log << s.id << " " << relocplan::batch::to_string(s.state) << (s.detail.empty() ? "" : ": " + s.detail) << "\n";
+    if (s.state != relocplan::batch::JobState::done) ++failed;
+  }
+  in.log_text = log.str();
+  in.sensitivity = plan.spec.sensitivity.has_value();
+  in.destination = plan.summary;
+  in.overwrite = true;  // derived from the job outputs; written again whenever asked
+  relocplan::core::Log lg(quiet ? relocplan::core::Verbosity::quiet : relocplan::core::Verbosity::normal);
+  const auto sum = relocplan::batch::write_summary(in, lg);
+  if (!quiet)
+    std::cout << "wrote " << sum.output.string() << ": " << sum.jobs_compared << " job(s) compared, " << failed
+              << " not done\n";
+  return failed > 0 ? static_cast<int>(ExitCode::jobs_failed) : 0;
+}
 
 // An output stream on a file descriptor (for --progress-fd).
 class FdStreamBuf : public std::streambuf {
@@ -173,6 +244,23 @@ int main(int argc, char** argv) {
                     "auto: a bar and job lines on a terminal, else log lines; json: one JSON object per line on "
                     "stdout (batch_start, job_start, progress, job_end, batch_end, summary)")
       ->check(CLI::IsMember({"auto", "json"}));
+  std::string batch_engine = "local";
+  batch->add_option("--engine", batch_engine,
+                    "local: run the jobs on this machine (default); slurm: submit them as a Slurm job array and "
+                    "return")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  relocplan::batch::SlurmOptions slurm;
+  batch->add_option("--partition", slurm.partition, "--engine slurm: the Slurm partition (sbatch --partition)");
+  batch->add_option("--time", slurm.time, "--engine slurm: time limit per job (sbatch --time), e.g. 02:00:00");
+  batch->add_option("--mem", slurm.mem_mb,
+                    "--engine slurm: memory per job in MB (sbatch --mem; default: the jobs' memory_mb + 256)")
+      ->check(CLI::Range(64, 16 * 1024 * 1024));
+  bool batch_status = false, batch_summary_only = false;
+  batch->add_flag("--status", batch_status,
+                  "Show each job's state (done, failed and why, queued, running, not run); runs nothing");
+  batch->add_flag("--summary-only", batch_summary_only,
+                  "Write the batch summary from the job outputs there are, running no job (the Slurm engine's "
+                  "final job)");
   batch->footer(kBatchExitCodes);
 
   try {
@@ -205,6 +293,27 @@ int main(int argc, char** argv) {
       using relocplan::batch::BatchDisplay;
       const auto spec = relocplan::batch::load_batch(batch_path);
       const auto plan = relocplan::batch::expand_batch(spec);
+      if (batch_status + batch_summary_only + (batch_engine == "slurm") > 1)
+        throw relocplan::core::ScenarioError("--status, --summary-only and --engine slurm go one at a time");
+      if (batch_engine != "slurm" && (slurm.partition || slurm.time || slurm.mem_mb))
+        throw relocplan::core::ScenarioError("--partition, --time and --mem need --engine slurm");
+      if (batch_status) return show_status(plan, batch_progress == "json");
+      if (batch_summary_only) return summary_only(plan, batch_quiet);
+      if (batch_engine == "slurm") {
+        slurm.resume = batch_resume;
+        slurm.overwrite = batch_overwrite;
+        slurm.max_running = batch_jobs;
+        const auto sub = relocplan::batch::submit_slurm(plan, slurm, std::cerr);
+        if (sub.array_job.empty())
+          std::cout << "batch '" << spec.name << "': every job is done, queued or running; summary job "
+                    << sub.summary_job << " submitted\n";
+        else
+          std::cout << "batch '" << spec.name << "': " << sub.tasks.size() << " of " << plan.jobs.size()
+                    << " job(s) submitted as Slurm array job " << sub.array_job << " (--mem " << sub.mem_mb
+                    << "M per job), summary job " << sub.summary_job << " after it\n";
+        std::cout << "  follow it with: relocplan batch " << spec.file.string() << " --status\n";
+        return 0;
+      }
       relocplan::batch::BatchOptions options;
       options.jobs = batch_jobs;
       options.resume = batch_resume;

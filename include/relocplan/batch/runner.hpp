@@ -64,6 +64,15 @@ BatchResult run_batch(const BatchPlan& plan, const BatchOptions& options, const 
 bool job_up_to_date(const JobSpec& job, const std::filesystem::path& gpkg, std::string& why,
                     std::map<std::filesystem::path, std::string>* hash_cache = nullptr);
 
+// Throws core::OutputError (exit 4) when job outputs exist and neither
+// `resume` nor `overwrite` is set.
+void check_existing_outputs(const BatchPlan& plan, bool resume, bool overwrite);
+
+// Creates the batch's folders, removes the temporary files of jobs killed
+// earlier (their process gone) and writes every job's scenario file (an
+// unchanged one keeps its time stamp). Returns the temporaries removed.
+std::vector<std::filesystem::path> prepare_job_files(const BatchPlan& plan);
+
 // The last line of a job's log that reports an error (else its last line).
 std::string last_error_line(const std::filesystem::path& log);
 

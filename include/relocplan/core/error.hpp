@@ -16,6 +16,7 @@ enum class ExitCode : int {
   output = 4,     // the output cannot be written (exists, no permission, disk full)
   internal = 5,   // a defect in relocplan or a library failure that is not the user's
   jobs_failed = 6, // batch: one or more jobs failed (the others ran to the end)
+  cluster = 7,    // batch --engine slurm: the Slurm commands are missing or refused the submission
   cancelled = 130 // interrupted (Ctrl-C / SIGTERM); no output was left behind
 };
 
@@ -50,6 +51,13 @@ class OutputError : public Error {
 class InternalError : public Error {
  public:
   explicit InternalError(const std::string& message) : Error(ExitCode::internal, message) {}
+};
+
+// The cluster could not take the batch: sbatch or squeue is missing, or
+// Slurm refused the submission.
+class ClusterError : public Error {
+ public:
+  explicit ClusterError(const std::string& message) : Error(ExitCode::cluster, message) {}
 };
 
 // The user interrupted the run.
