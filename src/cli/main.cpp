@@ -109,7 +109,7 @@ int show_status(const relocplan::batch::BatchPlan& plan, bool json) {
     std::cout << "  " << std::left << std::setw(static_cast<int>(width)) << s.id << "  " << std::setw(8)
               << relocplan::batch::to_string(s.state);
     if (s.state == JobState::failed && s.exit_code != 0) std::cout << "  exit code " << s.exit_code << ":";
-    if (!s.detail.empty()) std::cout << "  " << s.detail;
+    if (!s.detail.empty()) std::cout << (s.state == JobState::failed && s.exit_code != 0 ? " " : "  ") << s.detail;
     std::cout << "\n";
   }
   if (!json) {
