@@ -255,6 +255,21 @@ TEST_CASE("a failing job is reported while the others finish, and bad variants f
                                   (tmp / "strict-alone.gpkg").string()});
   CHECK(alone.exit_code == 0);
 
+  // --status reads what the local engine left: done jobs, the failed one with its reason.
+  const auto status = run_command({kExe, "batch", (tmp / "batch.toml").string(), "--status"});
+  CHECK(status.exit_code == 6);
+  CHECK_THAT(status.out, Catch::Contains("3 job(s): 2 done, 1 failed, 0 queued, 0 running, 0 not run") &&
+                             Catch::Contains("no-such-dem.tif"));
+  // The Slurm engine without Slurm's commands: exit 7, naming sbatch; Slurm
+  // options without the Slurm engine: a usage error.
+  const auto no_slurm = run_command({kExe, "batch", (tmp / "batch.toml").string(), "--engine", "slurm", "--resume"},
+                                    {"PATH=/nonexistent"});
+  CHECK(no_slurm.exit_code == 7);
+  CHECK_THAT(no_slurm.err, Catch::Contains("sbatch") && Catch::Contains("not found"));
+  const auto stray = run_command({kExe, "batch", (tmp / "batch.toml").string(), "--partition", "gis"});
+  CHECK(stray.exit_code == 2);
+  CHECK_THAT(stray.err, Catch::Contains("--engine slurm"));
+
   // Outputs exist: neither --resume nor --overwrite is an output error, before any job.
   const auto again = run_command({kExe, "batch", (tmp / "batch.toml").string()});
   CHECK(again.exit_code == 4);
