@@ -129,8 +129,15 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-// The distinct values of a field of a polygon layer, in layer order.
-std::vector<std::string> field_values(const SplitSpec& split, const std::string& where) {
+// A split unit: the county and, in a national split, its province.
+struct SplitUnit {
+  std::optional<std::string> group;
+  std::string value;
+  bool operator==(const SplitUnit&) const = default;
+};
+
+// The distinct (group, value) pairs of a polygon layer, in layer order.
+std::vector<SplitUnit> split_units(const SplitSpec& split, const std::string& where) {
   core::check_input_file(where + "split.path", split.path);
   CPLErrorReset();
   raster::DatasetPtr ds(GDALOpenEx(split.path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr));
@@ -148,28 +155,36 @@ std::vector<std::string> field_values(const SplitSpec& split, const std::string&
                               std::to_string(GDALDatasetGetLayerCount(ds.get())) + " layers; name one with split.layer");
   }
   OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-  const int idx = OGR_FD_GetFieldIndex(defn, split.field.c_str());
-  if (idx < 0) {
+  auto field_index = [&](const std::string& name, const char* key) {
+    const int idx = OGR_FD_GetFieldIndex(defn, name.c_str());
+    if (idx >= 0) return idx;
     std::string fields;
     for (int i = 0; i < OGR_FD_GetFieldCount(defn); ++i)
       fields += (i ? ", " : "") + std::string(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
-    throw core::ScenarioError(where + "split.field: field '" + split.field + "' not found in layer '" +
+    throw core::ScenarioError(where + "split." + key + ": field '" + name + "' not found in layer '" +
                               OGR_L_GetName(layer) + "' of '" + split.path.string() + "' (fields: " + fields + ")");
-  }
-  std::vector<std::string> values;
-  std::set<std::string> seen;
+  };
+  const int idx = field_index(split.field, "field");
+  const int gidx = split.group_field ? field_index(*split.group_field, "group_field") : -1;
+  std::vector<SplitUnit> units;
+  std::set<std::pair<std::string, std::string>> seen;
   OGR_L_ResetReading(layer);
   for (OGRFeatureH f = OGR_L_GetNextFeature(layer); f; f = OGR_L_GetNextFeature(layer)) {
-    if (OGR_F_IsFieldSetAndNotNull(f, idx)) {
-      std::string v = OGR_F_GetFieldAsString(f, idx);
-      if (!v.empty() && seen.insert(v).second) values.push_back(v);
+    const bool has_group = gidx < 0 || OGR_F_IsFieldSetAndNotNull(f, gidx);
+    if (OGR_F_IsFieldSetAndNotNull(f, idx) && has_group) {
+      SplitUnit u;
+      u.value = OGR_F_GetFieldAsString(f, idx);
+      if (gidx >= 0) u.group = OGR_F_GetFieldAsString(f, gidx);
+      if (!u.value.empty() && (!u.group || !u.group->empty()) && seen.emplace(u.group.value_or(""), u.value).second)
+        units.push_back(std::move(u));
     }
     OGR_F_Destroy(f);
   }
-  if (values.empty())
+  if (units.empty())
     throw core::InputError(where + "split: layer '" + std::string(OGR_L_GetName(layer)) + "' of '" +
-                           split.path.string() + "' has no feature with a value in field '" + split.field + "'");
-  return values;
+                           split.path.string() + "' has no feature with a value in field '" + split.field + "'" +
+                           (split.group_field ? " and in field '" + *split.group_field + "'" : std::string()));
+  return units;
 }
 
 }  // namespace
@@ -341,6 +356,10 @@ BatchSpec parse_batch(const std::string& text, const fs::path& file) {
     s.layer = sp->optional_string("layer");
     s.field = sp->required_string("field");
     if (s.field.empty()) sp->fail("field", "must not be empty");
+    s.group_field = sp->optional_string("group_field");
+    if (s.group_field && s.group_field->empty()) sp->fail("group_field", "must not be empty");
+    if (s.group_field && *s.group_field == s.field)
+      sp->fail("group_field", "names the same field as split.field ('" + s.field + "')");
     s.margin_m = sp->optional_number("margin_m").value_or(5000.0);
     if (!(s.margin_m >= 0)) sp->fail("margin_m", "must be zero or positive");
     if (auto v = sp->optional_string_array("values")) {
@@ -412,21 +431,29 @@ BatchPlan expand_batch(const BatchSpec& spec) {
   toml::table base = config::parse_toml(base_text, spec.base.filename().string());
   absolutise_paths(base, spec.base.parent_path());
 
-  std::vector<std::optional<std::string>> split_values{std::nullopt};
+  std::vector<std::optional<SplitUnit>> split_values{std::nullopt};
   if (spec.split) {
-    const auto available = field_values(*spec.split, fname + ": ");
+    const auto available = split_units(*spec.split, fname + ": ");
     split_values.clear();
     if (spec.split->values.empty()) {
-      for (const auto& v : available) split_values.emplace_back(v);
+      for (const auto& u : available) split_values.emplace_back(u);
     } else {
+      // values name counties; in a national split every province's county of that name.
       for (const auto& v : spec.split->values) {
-        if (std::find(available.begin(), available.end(), v) == available.end()) {
+        bool found = false;
+        for (const auto& u : available)
+          if (u.value == v) {
+            split_values.emplace_back(u);
+            found = true;
+          }
+        if (!found) {
           std::string list;
-          for (const auto& a : available) list += (list.empty() ? "\"" : ", \"") + a + "\"";
+          std::set<std::string> listed;
+          for (const auto& a : available)
+            if (listed.insert(a.value).second) list += (list.empty() ? "\"" : ", \"") + a.value + "\"";
           throw core::ScenarioError(fname + ": split.values: no feature of '" + spec.split->path.string() + "' has " +
                                     spec.split->field + " = \"" + v + "\" (values there: " + list + ")");
         }
-        split_values.emplace_back(v);
       }
     }
   }
@@ -475,7 +502,11 @@ BatchPlan expand_batch(const BatchSpec& spec) {
         sa.insert_or_assign("boundary", spec.split->path.string());
         if (spec.split->layer) sa.insert_or_assign("boundary_layer", *spec.split->layer);
         sa.insert_or_assign("boundary_field", spec.split->field);
-        sa.insert_or_assign("boundary_value", *split_value);
+        sa.insert_or_assign("boundary_value", split_value->value);
+        if (split_value->group) {
+          sa.insert_or_assign("boundary_group_field", *spec.split->group_field);
+          sa.insert_or_assign("boundary_group_value", *split_value->group);
+        }
         sa.insert_or_assign("clip", true);
         for (const auto& [k, v] : sa) split_applied.emplace_back("study_area." + std::string(k.str()), toml_text(v));
         st.insert_or_assign("study_area", std::move(sa));
@@ -487,7 +518,8 @@ BatchPlan expand_batch(const BatchSpec& spec) {
         toml::table jt = st;
         auto job_applied = split_applied;
         std::string id = file_safe(var.name);
-        if (split_value) id += "." + file_safe(*split_value);
+        if (split_value && split_value->group) id += "." + file_safe(*split_value->group);
+        if (split_value) id += "." + file_safe(split_value->value);
         if (sample > 0) {
           std::ostringstream os;
           os << ".s" << std::setw(width) << std::setfill('0') << sample;
@@ -550,7 +582,10 @@ BatchPlan expand_batch(const BatchSpec& spec) {
         job.record.id = id;
         job.record.variant = var.name;
         job.record.overrides = job_applied;
-        job.record.split_value = split_value;
+        if (split_value) {
+          job.record.split_value = split_value->value;
+          job.record.split_group = split_value->group;
+        }
         if (sample > 0) job.record.sample = sample;
         job.record.scenario = scenario_path;
         job.record.output = output_path;

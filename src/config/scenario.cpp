@@ -268,7 +268,17 @@ Scenario parse_scenario(const std::string& text, const std::filesystem::path& fi
     s.study_area.boundary_layer = sa->optional_string("boundary_layer");
     s.study_area.boundary_field = sa->optional_string("boundary_field");
     s.study_area.boundary_value = sa->optional_string("boundary_value");
+    s.study_area.boundary_group_field = sa->optional_string("boundary_group_field");
+    s.study_area.boundary_group_value = sa->optional_string("boundary_group_value");
     s.study_area.clip = sa->optional_bool("clip").value_or(false);
+    if (s.study_area.boundary_group_field.has_value() != s.study_area.boundary_group_value.has_value())
+      sa->fail(s.study_area.boundary_group_field ? "boundary_group_field" : "boundary_group_value",
+               "boundary_group_field and boundary_group_value go together (the field and the value of the group, "
+               "such as the province)");
+    if (s.study_area.boundary_group_field && s.study_area.boundary_group_field->empty())
+      sa->fail("boundary_group_field", "must not be empty");
+    if (s.study_area.boundary_group_field && !s.study_area.boundary_field)
+      sa->fail("boundary_group_field", "needs boundary_field and boundary_value (the county within the group)");
     if (s.study_area.boundary_field.has_value() != s.study_area.boundary_value.has_value())
       sa->fail(s.study_area.boundary_field ? "boundary_field" : "boundary_value",
                "boundary_field and boundary_value go together (the field and the value that select the feature)");

@@ -107,7 +107,18 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   // Working CRS.
   if (s.crs == "auto") {
     double lon = 0, lat = 0;
-    if (s.study_area.mode == config::ExtentMode::boundary) {
+    if (s.study_area.mode == config::ExtentMode::boundary && s.study_area.boundary_group_field) {
+      // A county of a national layer: the centre of its group (province), so
+      // that the counties of a province share one CRS and their grids line up.
+      config::StudyArea group = s.study_area;
+      group.boundary_field = s.study_area.boundary_group_field;
+      group.boundary_value = s.study_area.boundary_group_value;
+      group.boundary_group_field.reset();
+      group.boundary_group_value.reset();
+      const raster::Extent e = vector::select_boundary(group, vector::Crs::from_epsg(4326), plan.geos->get()).extent;
+      lon = 0.5 * (e.xmin + e.xmax);
+      lat = 0.5 * (e.ymin + e.ymax);
+    } else if (s.study_area.mode == config::ExtentMode::boundary) {
       const raster::Extent e =
           vector::boundary_extent(*s.study_area.boundary_path, s.study_area.boundary_layer, vector::Crs::from_epsg(4326));
       lon = 0.5 * (e.xmin + e.xmax);

@@ -69,6 +69,10 @@ std::string add_run_settings(io::Table& info, const config::Scenario& s, const P
         sa["boundary_field"] = *s.study_area.boundary_field;
         sa["boundary_value"] = *s.study_area.boundary_value;
       }
+      if (s.study_area.boundary_group_field) {
+        sa["boundary_group_field"] = *s.study_area.boundary_group_field;
+        sa["boundary_group_value"] = *s.study_area.boundary_group_value;
+      }
       sa["boundary_features"] = plan.boundary->features;
     }
     if (s.study_area.clip) {

@@ -86,6 +86,7 @@ bool BoundarySelection::covers(GEOSContextHandle_t ctx, double x, double y) cons
 std::string BoundarySelection::describe() const {
   std::string s = "layer '" + layer_name + "' of '" + path.string() + "'";
   if (field && value) s += " where " + *field + " = \"" + *value + "\"";
+  if (group_field && group_value) s += " and " + *group_field + " = \"" + *group_value + "\"";
   return s;
 }
 
@@ -96,6 +97,7 @@ BoundarySelection select_boundary(const config::StudyArea& area, const Crs& targ
   in.path = *area.boundary_path;
   in.layer = area.boundary_layer;
   if (area.boundary_field) in.fields["boundary_field"] = *area.boundary_field;
+  if (area.boundary_group_field) in.fields["boundary_group_field"] = *area.boundary_group_field;
   Features f;
   try {
     f = read_thematic(in, target, ctx);
@@ -103,6 +105,8 @@ BoundarySelection select_boundary(const config::StudyArea& area, const Crs& targ
     // read_thematic names the field by its role; name the scenario key instead.
     std::string m = e.what();
     const std::pair<std::string, std::string> keys[] = {{"study_area.fields.boundary_field", "study_area.boundary_field"},
+                                                         {"study_area.fields.boundary_group_field",
+                                                          "study_area.boundary_group_field"},
                                                          {"study_area.layer", "study_area.boundary_layer"},
                                                          {"study_area.path", "study_area.boundary"}};
     for (const auto& [from, to] : keys)
@@ -116,9 +120,12 @@ BoundarySelection select_boundary(const config::StudyArea& area, const Crs& targ
   sel.files = f.files;
   sel.field = area.boundary_field;
   sel.value = area.boundary_value;
+  sel.group_field = area.boundary_group_field;
+  sel.group_value = area.boundary_group_value;
   std::vector<GEOSGeometry*> parts;
   std::vector<std::string> values;
   for (std::size_t i = 0; i < f.size(); ++i) {
+    if (area.boundary_group_field && f.attrs[i].at("boundary_group_field") != *area.boundary_group_value) continue;
     if (area.boundary_field) {
       const std::string& v = f.attrs[i].at("boundary_field");
       if (v != *area.boundary_value) {
@@ -137,7 +144,11 @@ BoundarySelection select_boundary(const config::StudyArea& area, const Crs& targ
       for (const auto& v : values) list += (list.empty() ? "\"" : ", \"") + v + "\"";
       throw core::ScenarioError("study_area.boundary_value: no feature of layer '" + sel.layer_name + "' in '" +
                                 sel.path.string() + "' has " + *area.boundary_field + " = \"" +
-                                *area.boundary_value + "\"" + (list.empty() ? "" : " (values there: " + list + ")"));
+                                *area.boundary_value + "\"" +
+                                (area.boundary_group_field
+                                     ? " and " + *area.boundary_group_field + " = \"" + *area.boundary_group_value + "\""
+                                     : std::string()) +
+                                (list.empty() ? "" : " (values there: " + list + ")"));
     }
     throw core::InputError("study_area.boundary: layer '" + sel.layer_name + "' of '" + sel.path.string() +
                            "' holds no polygon");

@@ -398,3 +398,43 @@ TEST_CASE("a scenario clipped to one county: validate shows it; a wrong field or
   CHECK(clip_alone.exit_code == 2);
   CHECK_THAT(clip_alone.err, Catch::Contains("study_area"));
 }
+
+TEST_CASE("a national split: one job per province and county, a county name repeated across provinces",
+          "[batch][split]") {
+  testsupport::TempDir tmp;
+  // Every county of a (two-province) country in one layer; 乙省 has a county
+  // named like one of 甲省's.
+  const std::string layers = (kSampleDir / "data/layers.gpkg").string(), nation = (tmp / "nation.gpkg").string();
+  auto ogr = run_command({"/usr/bin/ogr2ogr", "-f", "GPKG", nation, layers, "-nln", "counties", "-sql",
+                          "SELECT geom, '甲省' AS province, county_name FROM counties"});
+  REQUIRE(ogr.exit_code == 0);
+  ogr = run_command({"/usr/bin/ogr2ogr", "-append", nation, layers, "-nln", "counties", "-sql",
+                     "SELECT geom, '乙省' AS province, '黔山县' AS county_name FROM counties WHERE county_name = '岩溪县'"});
+  REQUIRE(ogr.exit_code == 0);
+  const fs::path base = light_scenario("national", false);
+  const std::string head = "[batch]\nname = \"nation\"\nbase = \"" + base.string() + "\"\noutput_dir = \"out\"\n" +
+                           "[split]\npath = \"" + nation + "\"\nlayer = \"counties\"\nfield = \"county_name\"\n";
+  testsupport::write_text(tmp / "batch.toml", head + "group_field = \"province\"\n");
+  const auto r = run_command({kExe, "batch", (tmp / "batch.toml").string(), "-j", "2", "-q"});
+  REQUIRE(r.exit_code == 0);
+  for (const std::string id : {"base.甲省.黔山县", "base.甲省.岩溪县", "base.乙省.黔山县"})
+    CHECK(fs::exists(tmp / ("out/jobs/" + id + ".gpkg")));
+  // Each job selects its own county within its province: one feature.
+  const auto v = run_command({kExe, "validate", (tmp / "out/scenarios/base.乙省.黔山县.toml").string()});
+  CHECK(v.exit_code == 0);
+  CHECK_THAT(v.out, Catch::Contains("where county_name = \"黔山县\" and province = \"乙省\", 1 feature(s)"));
+  CHECK_THAT(testsupport::read_text(tmp / "out/scenarios/base.乙省.黔山县.toml"),
+             Catch::Contains("boundary_group_field = \"province\"") && Catch::Contains("boundary_group_value = \"乙省\""));
+  // The summary merges the three jobs.
+  CHECK(fs::exists(tmp / "out/nation_summary.gpkg"));
+  // Without group_field the two 黔山县 would be one job over both polygons.
+  testsupport::write_text(tmp / "flat.toml", head + "margin_m = 0\n");
+  const auto flat = run_command({kExe, "batch", (tmp / "flat.toml").string(), "--status"});
+  CHECK_THAT(flat.out, Catch::Contains("2 job(s)"));
+  // A group field the layer does not have names it and the fields there.
+  testsupport::write_text(tmp / "bad.toml", head + "group_field = \"provnce\"\n");
+  const auto bad = run_command({kExe, "batch", (tmp / "bad.toml").string(), "--status"});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("split.group_field") && Catch::Contains("'provnce'") &&
+                          Catch::Contains("province"));
+}

@@ -34,6 +34,10 @@ struct SplitSpec {
   std::filesystem::path path;  // absolute
   std::optional<std::string> layer;
   std::string field;
+  // A national split: the layer holds every county of the country and this
+  // field names each one's province; a job per (province, county) pair, ids
+  // <variant>.<province>.<county>, each province with its own working CRS.
+  std::optional<std::string> group_field;
   double margin_m = 5000;
   std::vector<std::string> values;  // empty: every distinct value, in layer order
 };

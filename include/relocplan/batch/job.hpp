@@ -26,6 +26,7 @@ struct JobRecord {
   // dotted key -> TOML value text, in the order they were applied.
   std::vector<std::pair<std::string, std::string>> overrides;
   std::optional<std::string> split_value;  // the county (value of the split field) of a split job
+  std::optional<std::string> split_group;  // its province ([split] group_field) in a national split
   std::optional<int> sample;               // sensitivity perturbation number (1..N); none for unperturbed jobs
   JobStatus status = JobStatus::cancelled;
   std::string message;  // why it failed

@@ -109,6 +109,10 @@ struct StudyArea {
   // Selects the boundary feature(s) whose boundary_field equals boundary_value
   // exactly (compared in C++, never as SQL); without them every feature counts.
   std::optional<std::string> boundary_field, boundary_value;
+  // And, for a layer of every county of a country, the feature(s) whose
+  // boundary_group_field (the province) equals boundary_group_value; with
+  // grid.crs = "auto" the working CRS then comes from the group's centre.
+  std::optional<std::string> boundary_group_field, boundary_group_value;
   // Leave out the villages whose point is not inside the selected boundary,
   // and the sites whose centroid is not; the grid keeps its margin.
   bool clip = false;

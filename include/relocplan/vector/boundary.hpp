@@ -34,6 +34,7 @@ struct BoundarySelection {
   std::vector<std::filesystem::path> files;   // every file of the data set (for checksums)
   std::size_t features = 0;                   // selected features
   std::optional<std::string> field, value;    // the filter, when given
+  std::optional<std::string> group_field, group_value;  // and the group (province) filter
   GeomPtr geometry;                           // union of the selected polygons
   PreparedPtr prepared;
   raster::Extent extent{};                    // envelope of the selection
