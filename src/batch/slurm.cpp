@@ -390,11 +390,13 @@ SlurmSubmission submit_slurm(const BatchPlan& plan, const SlurmOptions& options,
     if (ec) throw core::InternalError("cannot find the relocplan executable (/proc/self/exe): " + ec.message());
   }
   SlurmSubmission sub;
+  bool still_in_queue = false;
   // Which jobs run: every job, or those neither done nor queued or running.
   if (options.resume) {
     const auto status = batch_status(plan);
     for (std::size_t i = 0; i < status.size(); ++i) {
       const auto st = status[i].state;
+      if (st == JobState::queued || st == JobState::running) still_in_queue = true;
       if (st == JobState::done || st == JobState::queued || st == JobState::running) {
         if (st != JobState::done) log << "job " << status[i].id << " is " << to_string(st) << " (" << status[i].detail
                                       << "); not submitted again\n";
@@ -463,7 +465,14 @@ SlurmSubmission submit_slurm(const BatchPlan& plan, const SlurmOptions& options,
     sub.array_job = run_sbatch(args, "job array");
   }
   // The summary comes after every task, failed ones included (afterany); on
-  // resume with nothing left to run it is written again at once.
+  // resume with nothing left to run it is written again at once, unless
+  // tasks of an earlier submission are still in the queue: their summary job
+  // comes after them.
+  if (sub.tasks.empty() && still_in_queue) {
+    log << "nothing to submit: the jobs not done are still queued or running, and the summary job of their "
+           "submission writes the summary after them\n";
+    return sub;
+  }
   std::vector<std::string> args = {"--job-name=" + job_name + "-summary", "--mem=1024M", "--ntasks=1",
                                    "--output=" + (dir / "logs" / "summary_%j.log").string()};
   if (!sub.array_job.empty()) args.push_back("--dependency=afterany:" + sub.array_job);

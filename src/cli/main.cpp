@@ -305,7 +305,9 @@ int main(int argc, char** argv) {
         slurm.overwrite = batch_overwrite;
         slurm.max_running = batch_jobs;
         const auto sub = relocplan::batch::submit_slurm(plan, slurm, std::cerr);
-        if (sub.array_job.empty())
+        if (sub.array_job.empty() && sub.summary_job.empty())
+          std::cout << "batch '" << spec.name << "': nothing submitted; the jobs not done are still in the queue\n";
+        else if (sub.array_job.empty())
           std::cout << "batch '" << spec.name << "': every job is done, queued or running; summary job "
                     << sub.summary_job << " submitted\n";
         else
