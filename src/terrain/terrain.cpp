@@ -26,6 +26,57 @@ const float* row_or_null(const RowStrip& dem, std::size_t grid_rows, long long r
 
 }  // namespace
 
+namespace {
+
+// Horn's two sums over the 3x3 window, gdaldem's numbering 0 1 2 / 3 4 5 /
+// 6 7 8 (row 0 is north; the centre 4 has weight 0). The sums are float, in
+// gdaldem's order (GDALSlopeHornAlg and GDALAspectAlg sum the float window
+// before widening to double), so that results equal gdaldem's to the last
+// bits, not just to 1e-4 degrees; on near-flat cells the aspect is
+// ill-conditioned and double sums would differ from gdaldem by hundredths of
+// a degree.
+struct HornSums {
+  float west_minus_east, south_minus_north;
+};
+
+inline HornSums horn_sums(float w0, float w1, float w2, float w3, float w5, float w6, float w7, float w8) {
+  return {(w0 + w3 + w3 + w6) - (w2 + w5 + w5 + w8), (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2)};
+}
+
+inline float slope_of(HornSums h, double cell_size) {
+  const double gx = h.west_minus_east / cell_size;
+  const double gy = h.south_minus_north / cell_size;
+  return static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy) / 8.0) * kDegPerRad);
+}
+
+inline float aspect_of(HornSums h) {
+  if (h.west_minus_east == 0.0f && h.south_minus_north == 0.0f) return kNaN;  // flat: no direction
+  // Angle of the downslope direction counter-clockwise from east, turned into
+  // an azimuth clockwise from north.
+  const double east_minus_west = -static_cast<double>(h.west_minus_east);
+  float az = static_cast<float>(std::atan2(static_cast<double>(h.south_minus_north), -east_minus_west) / kRadPerDeg);
+  az = az > 90.0f ? 450.0f - az : 90.0f - az;
+  if (az == 360.0f) az = 0.0f;
+  return az;
+}
+
+// The sums at column c of the row `mid` (whose value there, z, is not NoData),
+// with any column of the grid: a neighbour outside the grid (a null row, a
+// column beyond either end) or on NoData takes z.
+inline HornSums horn_sums_at(const float* up, const float* mid, const float* down, std::size_t cols, std::size_t c) {
+  const float z = mid[c];
+  auto at = [&](const float* row, long long cc) -> float {
+    if (row == nullptr || cc < 0 || cc >= static_cast<long long>(cols)) return z;
+    const float v = row[cc];
+    return std::isnan(v) ? z : v;
+  };
+  const long long ci = static_cast<long long>(c);
+  return horn_sums(at(up, ci - 1), at(up, ci), at(up, ci + 1), at(mid, ci - 1), at(mid, ci + 1), at(down, ci - 1),
+                   at(down, ci), at(down, ci + 1));
+}
+
+}  // namespace
+
 void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t out_row0, std::size_t out_rows,
                        double cell_size, float* slope_deg, float* aspect_deg) {
   const std::size_t cols = dem.cols;
@@ -36,52 +87,49 @@ void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t o
     const float* down = row_or_null(dem, grid_rows, r + 1);
     float* srow = slope_deg ? slope_deg + k * cols : nullptr;
     float* arow = aspect_deg ? aspect_deg + k * cols : nullptr;
-    for (std::size_t c = 0; c < cols; ++c) {
+    auto put = [&](std::size_t c, HornSums h) {
+      if (srow) srow[c] = slope_of(h, cell_size);
+      if (arow) arow[c] = aspect_of(h);
+    };
+    auto put_nodata = [&](std::size_t c) {
+      if (srow) srow[c] = kNaN;
+      if (arow) arow[c] = kNaN;
+    };
+    auto general = [&](std::size_t c) {
+      if (std::isnan(mid[c])) put_nodata(c);
+      else put(c, horn_sums_at(up, mid, down, cols, c));
+    };
+    if (up == nullptr || down == nullptr || cols < 3) {
+      for (std::size_t c = 0; c < cols; ++c) general(c);
+      continue;
+    }
+    // Interior columns of an interior row: all eight neighbours exist, only
+    // NoData needs the centre's value (x != x: NaN). The first and last
+    // columns, and the grid's first and last rows, take the general path.
+    general(0);
+    for (std::size_t c = 1; c + 1 < cols; ++c) {
       const float z = mid[c];
-      if (std::isnan(z)) {
-        if (srow) srow[c] = kNaN;
-        if (arow) arow[c] = kNaN;
+      if (z != z) {
+        put_nodata(c);
         continue;
       }
-      // A missing neighbour (edge or NoData) takes the centre's value.
-      auto at = [&](const float* row, long long cc) -> float {
-        if (row == nullptr || cc < 0 || cc >= static_cast<long long>(cols)) return z;
-        const float v = row[cc];
-        return std::isnan(v) ? z : v;
-      };
-      const long long ci = static_cast<long long>(c);
-      // 3x3 window, gdaldem's numbering: 0 1 2 / 3 4 5 / 6 7 8 (row 0 is north).
-      // The sums are float, in gdaldem's order (GDALSlopeHornAlg and
-      // GDALAspectAlg sum the float window before widening to double), so that
-      // results equal gdaldem's to the last bits, not just to 1e-4 degrees; on
-      // near-flat cells the aspect is ill-conditioned and double sums would
-      // differ from gdaldem by hundredths of a degree.
-      const float w0 = at(up, ci - 1), w1 = at(up, ci), w2 = at(up, ci + 1);
-      const float w3 = at(mid, ci - 1), w5 = at(mid, ci + 1);
-      const float w6 = at(down, ci - 1), w7 = at(down, ci), w8 = at(down, ci + 1);
-      const float west_minus_east = (w0 + w3 + w3 + w6) - (w2 + w5 + w5 + w8);
-      const float south_minus_north = (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2);
-      if (srow) {
-        const double gx = west_minus_east / cell_size;
-        const double gy = south_minus_north / cell_size;
-        srow[c] = static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy) / 8.0) * kDegPerRad);
-      }
-      if (arow) {
-        if (west_minus_east == 0.0f && south_minus_north == 0.0f) {
-          arow[c] = kNaN;  // flat: no direction
-        } else {
-          // Angle of the downslope direction counter-clockwise from east,
-          // turned into an azimuth clockwise from north.
-          const double east_minus_west = -static_cast<double>(west_minus_east);
-          float az = static_cast<float>(std::atan2(static_cast<double>(south_minus_north), -east_minus_west) /
-                                        kRadPerDeg);
-          az = az > 90.0f ? 450.0f - az : 90.0f - az;
-          if (az == 360.0f) az = 0.0f;
-          arow[c] = az;
-        }
-      }
+      auto v = [z](float x) { return x != x ? z : x; };
+      put(c, horn_sums(v(up[c - 1]), v(up[c]), v(up[c + 1]), v(mid[c - 1]), v(mid[c + 1]), v(down[c - 1]), v(down[c]),
+                       v(down[c + 1])));
     }
+    general(cols - 1);
   }
+}
+
+float horn_aspect_at(const RowStrip& dem, std::size_t grid_rows, std::size_t row, std::size_t col) {
+  if (row >= grid_rows || col >= dem.cols)
+    throw core::InternalError("terrain: cell (" + std::to_string(row) + ", " + std::to_string(col) +
+                              ") is outside the grid");
+  const long long r = static_cast<long long>(row);
+  const float* mid = row_or_null(dem, grid_rows, r);
+  if (std::isnan(mid[col])) return kNaN;
+  return aspect_of(horn_sums_at(row_or_null(dem, grid_rows, r - 1), mid, row_or_null(dem, grid_rows, r + 1), dem.cols,
+                                col));
 }
 
 CircleWindow::CircleWindow(double radius_cells) {

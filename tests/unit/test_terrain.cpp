@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -111,6 +112,102 @@ TEST_CASE("slope edge and NoData policy: centre NoData gives NoData, missing nei
   // Every valid cell has a value.
   for (int k = 0; k < 25; ++k)
     if (k != 6) CHECK_FALSE(std::isnan(slope[k]));
+}
+
+namespace {
+
+// Horn cell by cell with the edge and NoData policy spelt out, the sums in
+// gdaldem's float order: the reference for horn_slope_aspect's row loops.
+void horn_reference(const std::vector<float>& z, std::size_t rows, std::size_t cols, double cell, float* slope,
+                    float* aspect) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      const float zc = z[r * cols + c];
+      if (std::isnan(zc)) {
+        slope[r * cols + c] = aspect[r * cols + c] = kNaN;
+        continue;
+      }
+      auto at = [&](long long rr, long long cc) -> float {
+        if (rr < 0 || cc < 0 || rr >= static_cast<long long>(rows) || cc >= static_cast<long long>(cols)) return zc;
+        const float v = z[static_cast<std::size_t>(rr) * cols + static_cast<std::size_t>(cc)];
+        return std::isnan(v) ? zc : v;
+      };
+      const long long ri = static_cast<long long>(r), ci = static_cast<long long>(c);
+      const float w0 = at(ri - 1, ci - 1), w1 = at(ri - 1, ci), w2 = at(ri - 1, ci + 1);
+      const float w3 = at(ri, ci - 1), w5 = at(ri, ci + 1);
+      const float w6 = at(ri + 1, ci - 1), w7 = at(ri + 1, ci), w8 = at(ri + 1, ci + 1);
+      const float wme = (w0 + w3 + w3 + w6) - (w2 + w5 + w5 + w8);
+      const float smn = (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2);
+      const double gx = wme / cell, gy = smn / cell;
+      slope[r * cols + c] = static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy) / 8.0) * 180.0 / M_PI);
+      if (wme == 0.0f && smn == 0.0f) {
+        aspect[r * cols + c] = kNaN;
+      } else {
+        float az = static_cast<float>(std::atan2(static_cast<double>(smn), static_cast<double>(wme)) /
+                                      (M_PI / 180.0));
+        az = az > 90.0f ? 450.0f - az : 90.0f - az;
+        aspect[r * cols + c] = az == 360.0f ? 0.0f : az;
+      }
+    }
+}
+
+bool same_bits(float a, float b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Random terrain: smooth, stepped (flat patches, exact zero gradients) or
+// noise, with NoData holes, on the edges too.
+std::vector<float> random_dem(std::mt19937& rng, std::size_t rows, std::size_t cols, int kind, int holes) {
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::vector<float> z(rows * cols);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      const float smooth = 800.0f + 40.0f * std::sin(0.3f * static_cast<float>(r)) * std::cos(0.2f * static_cast<float>(c));
+      z[r * cols + c] = kind == 0 ? smooth + u(rng) : kind == 1 ? std::floor(smooth / 10.0f) * 10.0f : 1000.0f * u(rng);
+    }
+  for (int k = 0; k < holes && !z.empty(); ++k) z[rng() % z.size()] = kNaN;
+  return z;
+}
+
+}  // namespace
+
+TEST_CASE("Horn: the row loops equal the cell-by-cell reference bit for bit, edges and holes included", "[terrain]") {
+  std::mt19937 rng(11);
+  const std::pair<std::size_t, std::size_t> shapes[] = {{1, 1}, {1, 6}, {6, 1}, {2, 2}, {2, 7}, {7, 2},
+                                                        {3, 3}, {4, 5}, {33, 47}, {64, 3}};
+  for (auto [rows, cols] : shapes)
+    for (int kind = 0; kind < 3; ++kind) {
+      const std::vector<float> z = random_dem(rng, rows, cols, kind, static_cast<int>(rows * cols / 12));
+      std::vector<float> slope(z.size()), aspect(z.size()), ref_slope(z.size()), ref_aspect(z.size());
+      horn_reference(z, rows, cols, 30.0, ref_slope.data(), ref_aspect.data());
+      horn_slope_aspect({z.data(), cols, 0, rows}, rows, 0, rows, 30.0, slope.data(), aspect.data());
+      std::size_t flat = 0;
+      for (std::size_t k = 0; k < z.size(); ++k) {
+        INFO(rows << " x " << cols << ", kind " << kind << ", cell " << k);
+        REQUIRE(same_bits(slope[k], ref_slope[k]));
+        REQUIRE(same_bits(aspect[k], ref_aspect[k]));
+        flat += !std::isnan(z[k]) && std::isnan(aspect[k]);
+        const float one = horn_aspect_at({z.data(), cols, 0, rows}, rows, k / cols, k % cols);
+        REQUIRE(same_bits(one, ref_aspect[k]));
+      }
+      if (kind == 1 && rows * cols > 100) CHECK(flat > 0);  // the stepped terrain has flat cells
+      // Rows of a strip that holds them and one row more on each side.
+      for (std::size_t r0 = 0; r0 < rows; r0 += 5) {
+        const std::size_t n = std::min<std::size_t>(5, rows - r0);
+        const std::size_t first = r0 == 0 ? 0 : r0 - 1, last = std::min(rows, r0 + n + 1);
+        const RowStrip strip{z.data() + first * cols, cols, first, last - first};
+        std::vector<float> s(n * cols), a(n * cols);
+        horn_slope_aspect(strip, rows, r0, n, 30.0, s.data(), a.data());
+        for (std::size_t k = 0; k < n * cols; ++k) {
+          REQUIRE(same_bits(s[k], ref_slope[r0 * cols + k]));
+          REQUIRE(same_bits(a[k], ref_aspect[r0 * cols + k]));
+        }
+        for (std::size_t k = 0; k < n * cols; ++k)
+          REQUIRE(same_bits(horn_aspect_at(strip, rows, r0 + k / cols, k % cols), ref_aspect[r0 * cols + k]));
+      }
+    }
+  const std::vector<float> z(12, 1.0f);
+  CHECK_THROWS(horn_aspect_at({z.data(), 4, 0, 3}, 3, 3, 0));
+  CHECK_THROWS(horn_aspect_at({z.data(), 4, 0, 3}, 3, 0, 4));
+  CHECK_THROWS(horn_aspect_at({z.data() + 4, 4, 1, 1}, 3, 1, 0));  // the rows above and below are not held
 }
 
 TEST_CASE("circle window half-widths", "[terrain][relief]") {

@@ -42,6 +42,11 @@ struct RowStrip {
 void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t out_row0, std::size_t out_rows,
                        double cell_size, float* slope_deg, float* aspect_deg);
 
+// The aspect of one cell, equal to what horn_slope_aspect gives it (bit for
+// bit), for callers that need it at a few cells only; `dem` must hold the
+// cell's row and its neighbours' rows that exist in the grid.
+float horn_aspect_at(const RowStrip& dem, std::size_t grid_rows, std::size_t row, std::size_t col);
+
 // Offsets of a circular window: for each row offset dy in [-r, r], the
 // half-width in columns of the cells whose centres are within `radius_cells`.
 struct CircleWindow {
