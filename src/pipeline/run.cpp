@@ -154,7 +154,10 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     slope.resize(b.rows() * cols);
     aspect.resize(b.rows() * cols);
     relief.resize(b.rows() * cols);
-    terrain::horn_slope_aspect(strip, grid.rows(), b.row0, b.rows(), grid.cell_size(), slope.data(), aspect.data());
+    terrain::horn_slope_aspect(strip, grid.rows(), b.row0, b.rows(), grid.cell_size(), slope.data(), nullptr);
+    // The aspect is reported at the villages' cells only: computed there only.
+    for (const auto& [r, c] : acc.point_cells(b.row0, b.rows()))
+      aspect[(r - b.row0) * cols + c] = terrain::horn_aspect_at(strip, grid.rows(), r, c);
     terrain::local_relief(strip, grid.rows(), b.row0, b.rows(), window, relief.data());
     const float* elev = strip.row(b.row0);
     acc.add_rows(b.row0, b.rows(), elev, slope.data(), aspect.data(), relief.data());

@@ -7,6 +7,8 @@
 #include <limits>
 #include <random>
 
+#include "relocplan/criteria/village_terrain.hpp"
+#include "relocplan/raster/grid.hpp"
 #include "relocplan/terrain/terrain.hpp"
 #include "test_support.hpp"
 
@@ -271,4 +273,45 @@ TEST_CASE("relief and slope of a strip equal the whole-array result bit for bit"
   // A strip missing a needed row is a programming error, reported, not read out of bounds.
   const RowStrip short_strip{dem.values.data() + r0 * dem.cols, dem.cols, r0, n};
   CHECK_THROWS(local_relief(short_strip, dem.rows, r0, n, w, relief.data()));
+}
+
+TEST_CASE("village terrain: the aspect computed at the villages' cells only gives the whole raster's values",
+          "[terrain][blocks]") {
+  std::mt19937 rng(5);
+  const std::size_t rows = 30, cols = 40;
+  const std::vector<float> z = random_dem(rng, rows, cols, 0, 40);
+  const relocplan::raster::Grid grid(500000.0, 2900000.0, 30.0, rows, cols, "");
+  std::vector<double> xs, ys;
+  for (std::size_t r : {0, 3, 9, 10, 17, 29})
+    for (std::size_t c : {0, 5, 21, 39}) {
+      xs.push_back(grid.x_of_col(c));
+      ys.push_back(grid.y_of_row(r));
+    }
+  xs.push_back(grid.xmin() - 100.0);  // off the grid
+  ys.push_back(grid.ymax() - 100.0);
+  const RowStrip whole{z.data(), cols, 0, rows};
+  std::vector<float> slope(z.size()), aspect(z.size());
+  horn_slope_aspect(whole, rows, 0, rows, 30.0, slope.data(), aspect.data());
+  relocplan::criteria::VillageTerrainAccumulator full(grid, xs, ys, {});
+  full.add_rows(0, rows, z.data(), slope.data(), aspect.data(), z.data());
+  // Strips of 10 rows; the aspect only where point_cells asks for it.
+  relocplan::criteria::VillageTerrainAccumulator sparse(grid, xs, ys, {});
+  std::size_t cells = 0;
+  for (std::size_t r0 = 0; r0 < rows; r0 += 10) {
+    std::vector<float> only(10 * cols, 12345.0f);
+    for (const auto& [r, c] : sparse.point_cells(r0, 10)) {
+      REQUIRE((r >= r0 && r < r0 + 10 && c < cols));
+      only[(r - r0) * cols + c] = horn_aspect_at(whole, rows, r, c);
+      ++cells;
+    }
+    sparse.add_rows(r0, 10, z.data() + r0 * cols, slope.data() + r0 * cols, only.data(), z.data() + r0 * cols);
+  }
+  CHECK(cells == xs.size() - 1);
+  const auto a = full.results(), b = sparse.results();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i].aspect_deg.has_value() == b[i].aspect_deg.has_value());
+    if (a[i].aspect_deg) CHECK(*a[i].aspect_deg == *b[i].aspect_deg);
+    CHECK(a[i].slope_deg == b[i].slope_deg);
+  }
 }
