@@ -234,7 +234,7 @@ TEST_CASE("relief on a hand-checked 3x3 grid", "[terrain][relief]") {
   CHECK(rel[8] == 9.0f - 6.0f);
 }
 
-TEST_CASE("relief: van Herk/Gil-Werman equals the direct scan on random terrain with holes", "[terrain][relief]") {
+TEST_CASE("relief: the row-extrema method equals the direct scan on random terrain with holes", "[terrain][relief]") {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(0.0f, 1000.0f);
   const std::size_t rows = 41, cols = 53;
@@ -251,6 +251,43 @@ TEST_CASE("relief: van Herk/Gil-Werman equals the direct scan on random terrain 
       else REQUIRE(fast[k] == direct[k]);
     }
   }
+}
+
+TEST_CASE("relief equals the direct scan on narrow grids, at strip edges, with every radius", "[terrain][relief]") {
+  std::mt19937 rng(23);
+  // Widths around the 16-column blocks and below the window; rows around the radius.
+  const std::pair<std::size_t, std::size_t> shapes[] = {{1, 1},  {1, 40}, {40, 1}, {5, 15}, {9, 16},
+                                                        {12, 17}, {3, 33}, {26, 47}, {70, 64}};
+  for (auto [rows, cols] : shapes)
+    for (int kind = 0; kind < 3; ++kind) {
+      std::vector<float> z = random_dem(rng, rows, cols, kind, static_cast<int>(rows * cols / 9));
+      if (kind == 1 && rows > 3)  // a NoData row, and zeros of both signs
+        for (std::size_t c = 0; c < cols; ++c) {
+          z[2 * cols + c] = kNaN;
+          z[(rows - 1) * cols + c] = (c % 2) ? -0.0f : 0.0f;
+        }
+      for (double radius : {0.0, 0.7, 1.0, 1.5, 2.9, 4.0, 5.5, 8.3, 16.67, 40.0}) {
+        const CircleWindow w(radius);
+        std::vector<float> direct(z.size()), whole(z.size());
+        local_relief_direct({z.data(), cols, 0, rows}, rows, 0, rows, w, direct.data());
+        local_relief({z.data(), cols, 0, rows}, rows, 0, rows, w, whole.data());
+        for (std::size_t k = 0; k < z.size(); ++k) {
+          INFO(rows << " x " << cols << ", kind " << kind << ", radius " << radius << ", cell " << k);
+          if (std::isnan(direct[k])) REQUIRE(std::isnan(whole[k]));
+          else REQUIRE(whole[k] == direct[k]);
+        }
+        // Strips of 7 rows holding exactly the rows they need, at the grid's
+        // top and bottom edges and inside: the same bits as the whole grid.
+        const auto R = static_cast<std::size_t>(w.radius_rows);
+        for (std::size_t r0 = 0; r0 < rows; r0 += 7) {
+          const std::size_t n = std::min<std::size_t>(7, rows - r0);
+          const std::size_t first = r0 > R ? r0 - R : 0, last = std::min(rows, r0 + n + R);
+          std::vector<float> part(n * cols);
+          local_relief({z.data() + first * cols, cols, first, last - first}, rows, r0, n, w, part.data());
+          REQUIRE(std::memcmp(part.data(), whole.data() + r0 * cols, part.size() * sizeof(float)) == 0);
+        }
+      }
+    }
 }
 
 TEST_CASE("relief and slope of a strip equal the whole-array result bit for bit", "[terrain][blocks]") {
