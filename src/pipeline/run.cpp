@@ -173,12 +173,14 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   std::vector<float> dem, slope, aspect, relief;
   progress.begin("terrain");
   // Each strip in two lanes at once (see both_lanes): a helper thread reads
-  // the DEM and computes slope, aspect, relief and the villages' terrain while
-  // this thread brings land cover and fragility onto the grid and burns the
-  // thematic polygons; then the helper writes the strip's rasters while this
-  // thread adds the strip to the zonal statistics. The lanes fill disjoint
-  // buffers, and each GDAL dataset and the GEOS context are used by one
-  // thread at a time, so the results do not depend on the timing.
+  // the DEM, computes slope, the villages' aspect, relief and the villages'
+  // terrain, and brings land cover onto the grid, while this thread brings
+  // fragility onto the grid and burns the thematic polygons; then the helper
+  // writes the slope and relief rasters while this thread writes the
+  // elevation and adds the strip to the zonal statistics. (The split keeps
+  // the lanes about equally long.) The lanes fill disjoint buffers, and each
+  // GDAL dataset and the GEOS context are used by one thread at a time, so
+  // the results do not depend on the timing.
   for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
     const auto& b = blocks[bi];
     const std::size_t n = b.rows() * cols;
@@ -192,6 +194,14 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     layers.slope_deg = slope.data();
     layers.relief_m = relief.data();
     layers.elevation_m = elev;
+    if (plan.landcover) {
+      landcover_rows.resize(n);
+      layers.landcover = landcover_rows.data();
+    }
+    if (plan.fragility) {
+      fragility_rows.resize(n);
+      layers.fragility = fragility_rows.data();
+    }
     both_lanes(
         [&] {
           plan.dem->read_rows(b.read_row0, b.read_rows(), dem.data());
@@ -201,27 +211,21 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
             aspect[(r - b.row0) * cols + c] = terrain::horn_aspect_at(strip, grid.rows(), r, c);
           terrain::local_relief(strip, grid.rows(), b.row0, b.rows(), window, relief.data());
           acc.add_rows(b.row0, b.rows(), elev, slope.data(), aspect.data(), relief.data());
+          if (plan.landcover) plan.landcover->read_rows(b.row0, b.rows(), landcover_rows.data());
         },
         [&] {
-          if (plan.landcover) {
-            landcover_rows.resize(n);
-            plan.landcover->read_rows(b.row0, b.rows(), landcover_rows.data());
-            layers.landcover = landcover_rows.data();
-          }
-          if (plan.fragility) {
-            fragility_rows.resize(n);
-            plan.fragility->read_rows(b.row0, b.rows(), fragility_rows.data());
-            layers.fragility = fragility_rows.data();
-          }
+          if (plan.fragility) plan.fragility->read_rows(b.row0, b.rows(), fragility_rows.data());
           thematic_rows.burn(b.row0, b.rows(), cols, layers);
         });
     both_lanes(
         [&] {
           slope_out->write_rows(b.row0, b.rows(), slope.data());
           relief_out->write_rows(b.row0, b.rows(), relief.data());
-          elev_out->write_rows(b.row0, b.rows(), elev);
         },
-        [&] { zonal.add_rows(b.row0, b.rows(), layers); });
+        [&] {
+          elev_out->write_rows(b.row0, b.rows(), elev);
+          zonal.add_rows(b.row0, b.rows(), layers);
+        });
     progress.update(static_cast<double>(bi + 1) / static_cast<double>(blocks.size()));
   }
   progress.end();
