@@ -37,6 +37,15 @@ VillageTerrainAccumulator::VillageTerrainAccumulator(const raster::Grid& grid, s
   }
 }
 
+std::vector<std::pair<std::size_t, std::size_t>> VillageTerrainAccumulator::point_cells(std::size_t row0,
+                                                                                      std::size_t nrows) const {
+  std::vector<std::pair<std::size_t, std::size_t>> cells;
+  for (std::size_t i = 0; i < xs_.size(); ++i)
+    if (auto rc = grid_.cell_of(xs_[i], ys_[i]); rc && rc->first >= row0 && rc->first < row0 + nrows)
+      cells.push_back(*rc);
+  return cells;
+}
+
 void VillageTerrainAccumulator::add_rows(std::size_t row0, std::size_t nrows, const float* elevation,
                                          const float* slope_deg, const float* aspect_deg, const float* relief_m) {
   const std::size_t cols = grid_.cols();

@@ -19,8 +19,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "relocplan/allocation/allocate.hpp"
 #include "relocplan/core/error.hpp"
@@ -87,6 +89,30 @@ struct StageClock {
   }
 };
 
+// Runs `helper` on a thread of its own while `here` runs on this one, and
+// returns when both are done; an exception from either is rethrown (this
+// thread's first). With a single core they run one after the other. The
+// lanes must not share a GDAL dataset or the GEOS context: GDAL allows a
+// dataset to move between threads, not to be used by two at once (and binds
+// a coordinate transformation's PROJ object to the calling thread's context,
+// so a warped raster may be read on either thread).
+template <class Helper, class Here>
+void both_lanes(Helper&& helper, Here&& here) {
+  if (std::thread::hardware_concurrency() < 2) {
+    helper();
+    here();
+    return;
+  }
+  std::future<void> done = std::async(std::launch::async, std::forward<Helper>(helper));
+  try {
+    here();
+  } catch (...) {
+    done.wait();
+    throw;
+  }
+  done.get();
+}
+
 }  // namespace
 
 RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& log, core::Progress& progress) {
@@ -146,38 +172,60 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   const auto blocks = raster::plan_row_blocks(grid.rows(), plan.block_rows, halo);
   std::vector<float> dem, slope, aspect, relief;
   progress.begin("terrain");
+  // Each strip in two lanes at once (see both_lanes): a helper thread reads
+  // the DEM, computes slope, the villages' aspect, relief and the villages'
+  // terrain, and brings land cover onto the grid, while this thread brings
+  // fragility onto the grid and burns the thematic polygons; then the helper
+  // writes the slope and relief rasters while this thread writes the
+  // elevation and adds the strip to the zonal statistics. (The split keeps
+  // the lanes about equally long.) The lanes fill disjoint buffers, and each
+  // GDAL dataset and the GEOS context are used by one thread at a time, so
+  // the results do not depend on the timing.
   for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
     const auto& b = blocks[bi];
+    const std::size_t n = b.rows() * cols;
     dem.resize(b.read_rows() * cols);
-    plan.dem->read_rows(b.read_row0, b.read_rows(), dem.data());
+    slope.resize(n);
+    aspect.resize(n);
+    relief.resize(n);
     const terrain::RowStrip strip{dem.data(), cols, b.read_row0, b.read_rows()};
-    slope.resize(b.rows() * cols);
-    aspect.resize(b.rows() * cols);
-    relief.resize(b.rows() * cols);
-    terrain::horn_slope_aspect(strip, grid.rows(), b.row0, b.rows(), grid.cell_size(), slope.data(), aspect.data());
-    terrain::local_relief(strip, grid.rows(), b.row0, b.rows(), window, relief.data());
     const float* elev = strip.row(b.row0);
-    acc.add_rows(b.row0, b.rows(), elev, slope.data(), aspect.data(), relief.data());
     criteria::BlockLayers layers;
     layers.slope_deg = slope.data();
     layers.relief_m = relief.data();
     layers.elevation_m = elev;
-    const std::size_t n = b.rows() * cols;
     if (plan.landcover) {
       landcover_rows.resize(n);
-      plan.landcover->read_rows(b.row0, b.rows(), landcover_rows.data());
       layers.landcover = landcover_rows.data();
     }
     if (plan.fragility) {
       fragility_rows.resize(n);
-      plan.fragility->read_rows(b.row0, b.rows(), fragility_rows.data());
       layers.fragility = fragility_rows.data();
     }
-    thematic_rows.burn(b.row0, b.rows(), cols, layers);
-    zonal.add_rows(b.row0, b.rows(), layers);
-    slope_out->write_rows(b.row0, b.rows(), slope.data());
-    relief_out->write_rows(b.row0, b.rows(), relief.data());
-    elev_out->write_rows(b.row0, b.rows(), elev);
+    both_lanes(
+        [&] {
+          plan.dem->read_rows(b.read_row0, b.read_rows(), dem.data());
+          terrain::horn_slope_aspect(strip, grid.rows(), b.row0, b.rows(), grid.cell_size(), slope.data(), nullptr);
+          // The aspect is reported at the villages' cells only: computed there only.
+          for (const auto& [r, c] : acc.point_cells(b.row0, b.rows()))
+            aspect[(r - b.row0) * cols + c] = terrain::horn_aspect_at(strip, grid.rows(), r, c);
+          terrain::local_relief(strip, grid.rows(), b.row0, b.rows(), window, relief.data());
+          acc.add_rows(b.row0, b.rows(), elev, slope.data(), aspect.data(), relief.data());
+          if (plan.landcover) plan.landcover->read_rows(b.row0, b.rows(), landcover_rows.data());
+        },
+        [&] {
+          if (plan.fragility) plan.fragility->read_rows(b.row0, b.rows(), fragility_rows.data());
+          thematic_rows.burn(b.row0, b.rows(), cols, layers);
+        });
+    both_lanes(
+        [&] {
+          slope_out->write_rows(b.row0, b.rows(), slope.data());
+          relief_out->write_rows(b.row0, b.rows(), relief.data());
+        },
+        [&] {
+          elev_out->write_rows(b.row0, b.rows(), elev);
+          zonal.add_rows(b.row0, b.rows(), layers);
+        });
     progress.update(static_cast<double>(bi + 1) / static_cast<double>(blocks.size()));
   }
   progress.end();

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numbers>
+#include <utility>
 
 #include "relocplan/core/error.hpp"
 
@@ -26,6 +28,57 @@ const float* row_or_null(const RowStrip& dem, std::size_t grid_rows, long long r
 
 }  // namespace
 
+namespace {
+
+// Horn's two sums over the 3x3 window, gdaldem's numbering 0 1 2 / 3 4 5 /
+// 6 7 8 (row 0 is north; the centre 4 has weight 0). The sums are float, in
+// gdaldem's order (GDALSlopeHornAlg and GDALAspectAlg sum the float window
+// before widening to double), so that results equal gdaldem's to the last
+// bits, not just to 1e-4 degrees; on near-flat cells the aspect is
+// ill-conditioned and double sums would differ from gdaldem by hundredths of
+// a degree.
+struct HornSums {
+  float west_minus_east, south_minus_north;
+};
+
+inline HornSums horn_sums(float w0, float w1, float w2, float w3, float w5, float w6, float w7, float w8) {
+  return {(w0 + w3 + w3 + w6) - (w2 + w5 + w5 + w8), (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2)};
+}
+
+inline float slope_of(HornSums h, double cell_size) {
+  const double gx = h.west_minus_east / cell_size;
+  const double gy = h.south_minus_north / cell_size;
+  return static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy) / 8.0) * kDegPerRad);
+}
+
+inline float aspect_of(HornSums h) {
+  if (h.west_minus_east == 0.0f && h.south_minus_north == 0.0f) return kNaN;  // flat: no direction
+  // Angle of the downslope direction counter-clockwise from east, turned into
+  // an azimuth clockwise from north.
+  const double east_minus_west = -static_cast<double>(h.west_minus_east);
+  float az = static_cast<float>(std::atan2(static_cast<double>(h.south_minus_north), -east_minus_west) / kRadPerDeg);
+  az = az > 90.0f ? 450.0f - az : 90.0f - az;
+  if (az == 360.0f) az = 0.0f;
+  return az;
+}
+
+// The sums at column c of the row `mid` (whose value there, z, is not NoData),
+// with any column of the grid: a neighbour outside the grid (a null row, a
+// column beyond either end) or on NoData takes z.
+inline HornSums horn_sums_at(const float* up, const float* mid, const float* down, std::size_t cols, std::size_t c) {
+  const float z = mid[c];
+  auto at = [&](const float* row, long long cc) -> float {
+    if (row == nullptr || cc < 0 || cc >= static_cast<long long>(cols)) return z;
+    const float v = row[cc];
+    return std::isnan(v) ? z : v;
+  };
+  const long long ci = static_cast<long long>(c);
+  return horn_sums(at(up, ci - 1), at(up, ci), at(up, ci + 1), at(mid, ci - 1), at(mid, ci + 1), at(down, ci - 1),
+                   at(down, ci), at(down, ci + 1));
+}
+
+}  // namespace
+
 void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t out_row0, std::size_t out_rows,
                        double cell_size, float* slope_deg, float* aspect_deg) {
   const std::size_t cols = dem.cols;
@@ -36,52 +89,49 @@ void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t o
     const float* down = row_or_null(dem, grid_rows, r + 1);
     float* srow = slope_deg ? slope_deg + k * cols : nullptr;
     float* arow = aspect_deg ? aspect_deg + k * cols : nullptr;
-    for (std::size_t c = 0; c < cols; ++c) {
+    auto put = [&](std::size_t c, HornSums h) {
+      if (srow) srow[c] = slope_of(h, cell_size);
+      if (arow) arow[c] = aspect_of(h);
+    };
+    auto put_nodata = [&](std::size_t c) {
+      if (srow) srow[c] = kNaN;
+      if (arow) arow[c] = kNaN;
+    };
+    auto general = [&](std::size_t c) {
+      if (std::isnan(mid[c])) put_nodata(c);
+      else put(c, horn_sums_at(up, mid, down, cols, c));
+    };
+    if (up == nullptr || down == nullptr || cols < 3) {
+      for (std::size_t c = 0; c < cols; ++c) general(c);
+      continue;
+    }
+    // Interior columns of an interior row: all eight neighbours exist, only
+    // NoData needs the centre's value (x != x: NaN). The first and last
+    // columns, and the grid's first and last rows, take the general path.
+    general(0);
+    for (std::size_t c = 1; c + 1 < cols; ++c) {
       const float z = mid[c];
-      if (std::isnan(z)) {
-        if (srow) srow[c] = kNaN;
-        if (arow) arow[c] = kNaN;
+      if (z != z) {
+        put_nodata(c);
         continue;
       }
-      // A missing neighbour (edge or NoData) takes the centre's value.
-      auto at = [&](const float* row, long long cc) -> float {
-        if (row == nullptr || cc < 0 || cc >= static_cast<long long>(cols)) return z;
-        const float v = row[cc];
-        return std::isnan(v) ? z : v;
-      };
-      const long long ci = static_cast<long long>(c);
-      // 3x3 window, gdaldem's numbering: 0 1 2 / 3 4 5 / 6 7 8 (row 0 is north).
-      // The sums are float, in gdaldem's order (GDALSlopeHornAlg and
-      // GDALAspectAlg sum the float window before widening to double), so that
-      // results equal gdaldem's to the last bits, not just to 1e-4 degrees; on
-      // near-flat cells the aspect is ill-conditioned and double sums would
-      // differ from gdaldem by hundredths of a degree.
-      const float w0 = at(up, ci - 1), w1 = at(up, ci), w2 = at(up, ci + 1);
-      const float w3 = at(mid, ci - 1), w5 = at(mid, ci + 1);
-      const float w6 = at(down, ci - 1), w7 = at(down, ci), w8 = at(down, ci + 1);
-      const float west_minus_east = (w0 + w3 + w3 + w6) - (w2 + w5 + w5 + w8);
-      const float south_minus_north = (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2);
-      if (srow) {
-        const double gx = west_minus_east / cell_size;
-        const double gy = south_minus_north / cell_size;
-        srow[c] = static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy) / 8.0) * kDegPerRad);
-      }
-      if (arow) {
-        if (west_minus_east == 0.0f && south_minus_north == 0.0f) {
-          arow[c] = kNaN;  // flat: no direction
-        } else {
-          // Angle of the downslope direction counter-clockwise from east,
-          // turned into an azimuth clockwise from north.
-          const double east_minus_west = -static_cast<double>(west_minus_east);
-          float az = static_cast<float>(std::atan2(static_cast<double>(south_minus_north), -east_minus_west) /
-                                        kRadPerDeg);
-          az = az > 90.0f ? 450.0f - az : 90.0f - az;
-          if (az == 360.0f) az = 0.0f;
-          arow[c] = az;
-        }
-      }
+      auto v = [z](float x) { return x != x ? z : x; };
+      put(c, horn_sums(v(up[c - 1]), v(up[c]), v(up[c + 1]), v(mid[c - 1]), v(mid[c + 1]), v(down[c - 1]), v(down[c]),
+                       v(down[c + 1])));
     }
+    general(cols - 1);
   }
+}
+
+float horn_aspect_at(const RowStrip& dem, std::size_t grid_rows, std::size_t row, std::size_t col) {
+  if (row >= grid_rows || col >= dem.cols)
+    throw core::InternalError("terrain: cell (" + std::to_string(row) + ", " + std::to_string(col) +
+                              ") is outside the grid");
+  const long long r = static_cast<long long>(row);
+  const float* mid = row_or_null(dem, grid_rows, r);
+  if (std::isnan(mid[col])) return kNaN;
+  return aspect_of(horn_sums_at(row_or_null(dem, grid_rows, r - 1), mid, row_or_null(dem, grid_rows, r + 1), dem.cols,
+                                col));
 }
 
 CircleWindow::CircleWindow(double radius_cells) {
@@ -97,76 +147,120 @@ CircleWindow::CircleWindow(double radius_cells) {
 
 namespace {
 
-// Horizontal running max and min of one row for several window half-widths,
-// by van Herk (1992) / Gil & Werman (1993): the padded row is cut into blocks
-// of k = 2w + 1 cells; a prefix extremum from each block's start and a suffix
-// extremum to its end give any window of k cells as max(suffix[c], prefix[c + k - 1]).
-// Three passes, O(1) per cell whatever w. NaN and positions outside the row
-// are -inf for the max and +inf for the min, so they never win.
+// Horizontal running max and min of one row for each of the circle's
+// distinct half-widths, built up from narrower windows: the extremum over
+// [c - w - d, c + w + d] is the extremum of the two extrema over
+// [c - d - w, c - d + w] and [c + d - w, c + d + w] whenever d <= w (the two
+// windows touch or overlap). Width 1 comes from the row, then the width at
+// most doubles per pass until the narrowest wanted one, and each further
+// wanted width is one pass from the one before (the circle's half-widths are
+// close together). A pass is one max and one min per cell with no carried
+// dependency, so it vectorises, unlike a running (prefix) extremum. Max and
+// min are exact, so the result is the extremum of the same cells whatever
+// the order; NaN and positions outside the row are -inf for the max and +inf
+// for the min, so they never win, and -0 is loaded as +0 so that a window
+// holding both zeros gives the same bits whatever the order.
 class RowExtrema {
  public:
-  RowExtrema(std::size_t cols, int max_half_width) : cols_(cols), pad_(static_cast<std::size_t>(max_half_width)) {
-    const std::size_t n = cols + 2 * pad_ + 2 * pad_ + 1;
-    hi_.resize(n);
-    lo_.resize(n);
-    pre_hi_.resize(n);
-    pre_lo_.resize(n);
-    suf_hi_.resize(n);
-    suf_lo_.resize(n);
+  // `widths`: distinct half-widths, ascending.
+  RowExtrema(std::size_t cols, std::vector<int> widths)
+      : cols_(cols), pad_(static_cast<std::size_t>(widths.back())), widths_(std::move(widths)) {
+    for (auto* v : {&scratch_hi_[0], &scratch_hi_[1], &scratch_lo_[0], &scratch_lo_[1]}) v->resize(padded());
   }
 
-  // Loads a row; values outside it are padded.
-  void load(const float* row) {
+  // Length of a padded row: `pad` cells on each side of the row's.
+  std::size_t padded() const { return cols_ + 2 * pad_; }
+  std::size_t pad() const { return pad_; }
+
+  // Extrema over [c - w, c + w] of `row`, for every width widths[k], into
+  // the padded rows out_hi / out_lo + k * padded(); column c is at pad() + c.
+  void run(const float* row, float* out_hi, float* out_lo) {
     constexpr float inf = std::numeric_limits<float>::infinity();
-    std::fill(hi_.begin(), hi_.end(), -inf);
-    std::fill(lo_.begin(), lo_.end(), inf);
+    const std::size_t n = padded();
+    // Width 0 is the row itself.
+    float* h = widths_[0] == 0 ? out_hi : scratch_hi_[0].data();
+    float* l = widths_[0] == 0 ? out_lo : scratch_lo_[0].data();
+    std::fill(h, h + pad_, -inf);
+    std::fill(h + pad_ + cols_, h + n, -inf);
+    std::fill(l, l + pad_, inf);
+    std::fill(l + pad_ + cols_, l + n, inf);
     for (std::size_t c = 0; c < cols_; ++c) {
       const float v = row[c];
-      const bool nan = std::isnan(v);
-      hi_[pad_ + c] = nan ? -inf : v;
-      lo_[pad_ + c] = nan ? inf : v;
+      const bool nan = v != v;
+      h[pad_ + c] = nan ? -inf : v + 0.0f;
+      l[pad_ + c] = nan ? inf : v + 0.0f;
     }
-  }
-
-  // Extrema over [c - w, c + w] for every column of the loaded row.
-  void run(int w, float* out_hi, float* out_lo) {
-    const std::size_t k = 2 * static_cast<std::size_t>(w) + 1;
-    const std::size_t off = pad_ - static_cast<std::size_t>(w);  // padded index of column -w
-    const std::size_t len = cols_ + 2 * static_cast<std::size_t>(w);
-    const float* h = hi_.data() + off;
-    const float* l = lo_.data() + off;
-    for (std::size_t b = 0; b < len; b += k) {
-      const std::size_t e = std::min(b + k, len);
-      float mh = h[b], ml = l[b];
-      pre_hi_[b] = mh;
-      pre_lo_[b] = ml;
-      for (std::size_t i = b + 1; i < e; ++i) {
-        mh = std::max(mh, h[i]);
-        ml = std::min(ml, l[i]);
-        pre_hi_[i] = mh;
-        pre_lo_[i] = ml;
+    // Positions [w, n - w) of h and l hold width w's extrema; no later pass
+    // reads further out, nor does local_relief (it reads [pad, pad + cols)).
+    std::size_t w = 0, k = widths_[0] == 0 ? 1 : 0;
+    int spare = 1;  // the scratch buffer h and l are not in
+    for (; k < widths_.size(); ++k) {
+      const auto target = static_cast<std::size_t>(widths_[k]);
+      while (w < target) {
+        const std::size_t wider = w == 0 ? 1 : std::min(target, 2 * w), d = wider - w;
+        float* nh = wider == target ? out_hi + k * n : scratch_hi_[spare].data();
+        float* nl = wider == target ? out_lo + k * n : scratch_lo_[spare].data();
+        if (w == 0) {
+          for (std::size_t i = 1; i + 1 < n; ++i) {
+            nh[i] = std::max(std::max(h[i - 1], h[i]), h[i + 1]);
+            nl[i] = std::min(std::min(l[i - 1], l[i]), l[i + 1]);
+          }
+        } else {
+          for (std::size_t i = wider; i + wider < n; ++i) {
+            nh[i] = std::max(h[i - d], h[i + d]);
+            nl[i] = std::min(l[i - d], l[i + d]);
+          }
+        }
+        if (wider != target) spare = 1 - spare;
+        h = nh;
+        l = nl;
+        w = wider;
       }
-      mh = h[e - 1];
-      ml = l[e - 1];
-      suf_hi_[e - 1] = mh;
-      suf_lo_[e - 1] = ml;
-      for (std::size_t i = e - 1; i-- > b;) {
-        mh = std::max(mh, h[i]);
-        ml = std::min(ml, l[i]);
-        suf_hi_[i] = mh;
-        suf_lo_[i] = ml;
-      }
-    }
-    for (std::size_t c = 0; c < cols_; ++c) {
-      out_hi[c] = std::max(suf_hi_[c], pre_hi_[c + k - 1]);
-      out_lo[c] = std::min(suf_lo_[c], pre_lo_[c + k - 1]);
     }
   }
 
  private:
   std::size_t cols_, pad_;
-  std::vector<float> hi_, lo_, pre_hi_, pre_lo_, suf_hi_, suf_lo_;
+  std::vector<int> widths_;
+  std::vector<float> scratch_hi_[2], scratch_lo_[2];
 };
+
+// The circle's extrema of 16 columns at a time, kept in vector registers
+// over the circle's rows (the compiler's vector extension, one `maxps` per
+// four cells and row on x86-64; a < b ? b : a is what std::max does, and with
+// no NaN in the rows it is exact). Columns [c, c + 16) of the rows his[i],
+// los[i]; `out` gets max - min, or NaN where `mid` is NaN.
+typedef float Float4 __attribute__((vector_size(16)));
+
+inline Float4 load4(const float* p) {
+  Float4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+void relief_block16(const std::vector<const float*>& his, const std::vector<const float*>& los, std::size_t c,
+                    const float* mid, float* out) {
+  Float4 h[4], l[4];
+  for (int q = 0; q < 4; ++q) {
+    h[q] = load4(his[0] + c + 4 * q);
+    l[q] = load4(los[0] + c + 4 * q);
+  }
+  for (std::size_t i = 1; i < his.size(); ++i) {
+    const float* hr = his[i] + c;
+    const float* lr = los[i] + c;
+    for (int q = 0; q < 4; ++q) {
+      const Float4 a = load4(hr + 4 * q), b = load4(lr + 4 * q);
+      h[q] = h[q] < a ? a : h[q];
+      l[q] = b < l[q] ? b : l[q];
+    }
+  }
+  for (int q = 0; q < 4; ++q) {
+    const Float4 d = h[q] - l[q];
+    std::memcpy(out + c + 4 * q, &d, sizeof d);
+  }
+  for (std::size_t j = c; j < c + 16; ++j)
+    if (mid[j] != mid[j]) out[j] = kNaN;
+}
 
 }  // namespace
 
@@ -186,41 +280,45 @@ void local_relief(const RowStrip& dem, std::size_t grid_rows, std::size_t out_ro
   const std::size_t nw = widths.size();
 
   // A ring of the last 2R + 1 input rows' running extrema, for every distinct
-  // width: each input row is swept once per width, not once per output row.
-  std::vector<float> ring_hi(span * nw * cols), ring_lo(span * nw * cols);
+  // width: each input row is swept once, not once per output row.
+  RowExtrema extrema(cols, widths);
+  const std::size_t n = extrema.padded();
+  std::vector<float> ring_hi(span * nw * n), ring_lo(span * nw * n);
   std::vector<long long> ring_row(span, -1);
-  RowExtrema extrema(cols, widths.back());
   auto ensure = [&](long long j) -> std::size_t {
     const std::size_t slot = static_cast<std::size_t>(j) % span;
     if (ring_row[slot] == j) return slot;
-    extrema.load(row_or_null(dem, grid_rows, j));
-    for (std::size_t k = 0; k < nw; ++k)
-      extrema.run(widths[k], &ring_hi[(slot * nw + k) * cols], &ring_lo[(slot * nw + k) * cols]);
+    extrema.run(row_or_null(dem, grid_rows, j), &ring_hi[slot * nw * n], &ring_lo[slot * nw * n]);
     ring_row[slot] = j;
     return slot;
   };
 
-  constexpr float inf = std::numeric_limits<float>::infinity();
-  std::vector<float> acc_hi(cols), acc_lo(cols);
+  // The circle's rows that lie in the grid, each at its width; the row
+  // itself is always one of them.
+  std::vector<const float*> his, los;
   for (std::size_t k = 0; k < out_rows; ++k) {
     const long long r = static_cast<long long>(out_row0 + k);
     const float* mid = row_or_null(dem, grid_rows, r);
-    std::fill(acc_hi.begin(), acc_hi.end(), -inf);
-    std::fill(acc_lo.begin(), acc_lo.end(), inf);
+    his.clear();
+    los.clear();
     for (int dy = -R; dy <= R; ++dy) {
       const long long j = r + dy;
       if (j < 0 || j >= static_cast<long long>(grid_rows)) continue;
-      const std::size_t slot = ensure(j);
-      const std::size_t w = width_of_offset[static_cast<std::size_t>(dy + R)];
-      const float* h = &ring_hi[(slot * nw + w) * cols];
-      const float* l = &ring_lo[(slot * nw + w) * cols];
-      for (std::size_t c = 0; c < cols; ++c) {
-        acc_hi[c] = std::max(acc_hi[c], h[c]);
-        acc_lo[c] = std::min(acc_lo[c], l[c]);
-      }
+      const std::size_t at = (ensure(j) * nw + width_of_offset[static_cast<std::size_t>(dy + R)]) * n + extrema.pad();
+      his.push_back(&ring_hi[at]);
+      los.push_back(&ring_lo[at]);
     }
     float* out = relief + k * cols;
-    for (std::size_t c = 0; c < cols; ++c) out[c] = std::isnan(mid[c]) ? kNaN : acc_hi[c] - acc_lo[c];
+    std::size_t c = 0;
+    for (; c + 16 <= cols; c += 16) relief_block16(his, los, c, mid, out);
+    for (; c < cols; ++c) {
+      float hi = his[0][c], lo = los[0][c];
+      for (std::size_t i = 1; i < his.size(); ++i) {
+        hi = std::max(hi, his[i][c]);
+        lo = std::min(lo, los[i][c]);
+      }
+      out[c] = mid[c] != mid[c] ? kNaN : hi - lo;
+    }
   }
 }
 

@@ -3,9 +3,12 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
+#include "relocplan/criteria/village_terrain.hpp"
+#include "relocplan/raster/grid.hpp"
 #include "relocplan/terrain/terrain.hpp"
 #include "test_support.hpp"
 
@@ -113,6 +116,102 @@ TEST_CASE("slope edge and NoData policy: centre NoData gives NoData, missing nei
     if (k != 6) CHECK_FALSE(std::isnan(slope[k]));
 }
 
+namespace {
+
+// Horn cell by cell with the edge and NoData policy spelt out, the sums in
+// gdaldem's float order: the reference for horn_slope_aspect's row loops.
+void horn_reference(const std::vector<float>& z, std::size_t rows, std::size_t cols, double cell, float* slope,
+                    float* aspect) {
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      const float zc = z[r * cols + c];
+      if (std::isnan(zc)) {
+        slope[r * cols + c] = aspect[r * cols + c] = kNaN;
+        continue;
+      }
+      auto at = [&](long long rr, long long cc) -> float {
+        if (rr < 0 || cc < 0 || rr >= static_cast<long long>(rows) || cc >= static_cast<long long>(cols)) return zc;
+        const float v = z[static_cast<std::size_t>(rr) * cols + static_cast<std::size_t>(cc)];
+        return std::isnan(v) ? zc : v;
+      };
+      const long long ri = static_cast<long long>(r), ci = static_cast<long long>(c);
+      const float w0 = at(ri - 1, ci - 1), w1 = at(ri - 1, ci), w2 = at(ri - 1, ci + 1);
+      const float w3 = at(ri, ci - 1), w5 = at(ri, ci + 1);
+      const float w6 = at(ri + 1, ci - 1), w7 = at(ri + 1, ci), w8 = at(ri + 1, ci + 1);
+      const float wme = (w0 + w3 + w3 + w6) - (w2 + w5 + w5 + w8);
+      const float smn = (w6 + w7 + w7 + w8) - (w0 + w1 + w1 + w2);
+      const double gx = wme / cell, gy = smn / cell;
+      slope[r * cols + c] = static_cast<float>(std::atan(std::sqrt(gx * gx + gy * gy) / 8.0) * 180.0 / M_PI);
+      if (wme == 0.0f && smn == 0.0f) {
+        aspect[r * cols + c] = kNaN;
+      } else {
+        float az = static_cast<float>(std::atan2(static_cast<double>(smn), static_cast<double>(wme)) /
+                                      (M_PI / 180.0));
+        az = az > 90.0f ? 450.0f - az : 90.0f - az;
+        aspect[r * cols + c] = az == 360.0f ? 0.0f : az;
+      }
+    }
+}
+
+bool same_bits(float a, float b) { return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Random terrain: smooth, stepped (flat patches, exact zero gradients) or
+// noise, with NoData holes, on the edges too.
+std::vector<float> random_dem(std::mt19937& rng, std::size_t rows, std::size_t cols, int kind, int holes) {
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::vector<float> z(rows * cols);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      const float smooth = 800.0f + 40.0f * std::sin(0.3f * static_cast<float>(r)) * std::cos(0.2f * static_cast<float>(c));
+      z[r * cols + c] = kind == 0 ? smooth + u(rng) : kind == 1 ? std::floor(smooth / 10.0f) * 10.0f : 1000.0f * u(rng);
+    }
+  for (int k = 0; k < holes && !z.empty(); ++k) z[rng() % z.size()] = kNaN;
+  return z;
+}
+
+}  // namespace
+
+TEST_CASE("Horn: the row loops equal the cell-by-cell reference bit for bit, edges and holes included", "[terrain]") {
+  std::mt19937 rng(11);
+  const std::pair<std::size_t, std::size_t> shapes[] = {{1, 1}, {1, 6}, {6, 1}, {2, 2}, {2, 7}, {7, 2},
+                                                        {3, 3}, {4, 5}, {33, 47}, {64, 3}};
+  for (auto [rows, cols] : shapes)
+    for (int kind = 0; kind < 3; ++kind) {
+      const std::vector<float> z = random_dem(rng, rows, cols, kind, static_cast<int>(rows * cols / 12));
+      std::vector<float> slope(z.size()), aspect(z.size()), ref_slope(z.size()), ref_aspect(z.size());
+      horn_reference(z, rows, cols, 30.0, ref_slope.data(), ref_aspect.data());
+      horn_slope_aspect({z.data(), cols, 0, rows}, rows, 0, rows, 30.0, slope.data(), aspect.data());
+      std::size_t flat = 0;
+      for (std::size_t k = 0; k < z.size(); ++k) {
+        INFO(rows << " x " << cols << ", kind " << kind << ", cell " << k);
+        REQUIRE(same_bits(slope[k], ref_slope[k]));
+        REQUIRE(same_bits(aspect[k], ref_aspect[k]));
+        flat += !std::isnan(z[k]) && std::isnan(aspect[k]);
+        const float one = horn_aspect_at({z.data(), cols, 0, rows}, rows, k / cols, k % cols);
+        REQUIRE(same_bits(one, ref_aspect[k]));
+      }
+      if (kind == 1 && rows * cols > 100) CHECK(flat > 0);  // the stepped terrain has flat cells
+      // Rows of a strip that holds them and one row more on each side.
+      for (std::size_t r0 = 0; r0 < rows; r0 += 5) {
+        const std::size_t n = std::min<std::size_t>(5, rows - r0);
+        const std::size_t first = r0 == 0 ? 0 : r0 - 1, last = std::min(rows, r0 + n + 1);
+        const RowStrip strip{z.data() + first * cols, cols, first, last - first};
+        std::vector<float> s(n * cols), a(n * cols);
+        horn_slope_aspect(strip, rows, r0, n, 30.0, s.data(), a.data());
+        for (std::size_t k = 0; k < n * cols; ++k) {
+          REQUIRE(same_bits(s[k], ref_slope[r0 * cols + k]));
+          REQUIRE(same_bits(a[k], ref_aspect[r0 * cols + k]));
+        }
+        for (std::size_t k = 0; k < n * cols; ++k)
+          REQUIRE(same_bits(horn_aspect_at(strip, rows, r0 + k / cols, k % cols), ref_aspect[r0 * cols + k]));
+      }
+    }
+  const std::vector<float> z(12, 1.0f);
+  CHECK_THROWS(horn_aspect_at({z.data(), 4, 0, 3}, 3, 3, 0));
+  CHECK_THROWS(horn_aspect_at({z.data(), 4, 0, 3}, 3, 0, 4));
+  CHECK_THROWS(horn_aspect_at({z.data() + 4, 4, 1, 1}, 3, 1, 0));  // the rows above and below are not held
+}
+
 TEST_CASE("circle window half-widths", "[terrain][relief]") {
   const CircleWindow w(2.5);
   CHECK(w.radius_rows == 2);
@@ -135,7 +234,7 @@ TEST_CASE("relief on a hand-checked 3x3 grid", "[terrain][relief]") {
   CHECK(rel[8] == 9.0f - 6.0f);
 }
 
-TEST_CASE("relief: van Herk/Gil-Werman equals the direct scan on random terrain with holes", "[terrain][relief]") {
+TEST_CASE("relief: the row-extrema method equals the direct scan on random terrain with holes", "[terrain][relief]") {
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> u(0.0f, 1000.0f);
   const std::size_t rows = 41, cols = 53;
@@ -152,6 +251,43 @@ TEST_CASE("relief: van Herk/Gil-Werman equals the direct scan on random terrain 
       else REQUIRE(fast[k] == direct[k]);
     }
   }
+}
+
+TEST_CASE("relief equals the direct scan on narrow grids, at strip edges, with every radius", "[terrain][relief]") {
+  std::mt19937 rng(23);
+  // Widths around the 16-column blocks and below the window; rows around the radius.
+  const std::pair<std::size_t, std::size_t> shapes[] = {{1, 1},  {1, 40}, {40, 1}, {5, 15}, {9, 16},
+                                                        {12, 17}, {3, 33}, {26, 47}, {70, 64}};
+  for (auto [rows, cols] : shapes)
+    for (int kind = 0; kind < 3; ++kind) {
+      std::vector<float> z = random_dem(rng, rows, cols, kind, static_cast<int>(rows * cols / 9));
+      if (kind == 1 && rows > 3)  // a NoData row, and zeros of both signs
+        for (std::size_t c = 0; c < cols; ++c) {
+          z[2 * cols + c] = kNaN;
+          z[(rows - 1) * cols + c] = (c % 2) ? -0.0f : 0.0f;
+        }
+      for (double radius : {0.0, 0.7, 1.0, 1.5, 2.9, 4.0, 5.5, 8.3, 16.67, 40.0}) {
+        const CircleWindow w(radius);
+        std::vector<float> direct(z.size()), whole(z.size());
+        local_relief_direct({z.data(), cols, 0, rows}, rows, 0, rows, w, direct.data());
+        local_relief({z.data(), cols, 0, rows}, rows, 0, rows, w, whole.data());
+        for (std::size_t k = 0; k < z.size(); ++k) {
+          INFO(rows << " x " << cols << ", kind " << kind << ", radius " << radius << ", cell " << k);
+          if (std::isnan(direct[k])) REQUIRE(std::isnan(whole[k]));
+          else REQUIRE(whole[k] == direct[k]);
+        }
+        // Strips of 7 rows holding exactly the rows they need, at the grid's
+        // top and bottom edges and inside: the same bits as the whole grid.
+        const auto R = static_cast<std::size_t>(w.radius_rows);
+        for (std::size_t r0 = 0; r0 < rows; r0 += 7) {
+          const std::size_t n = std::min<std::size_t>(7, rows - r0);
+          const std::size_t first = r0 > R ? r0 - R : 0, last = std::min(rows, r0 + n + R);
+          std::vector<float> part(n * cols);
+          local_relief({z.data() + first * cols, cols, first, last - first}, rows, r0, n, w, part.data());
+          REQUIRE(std::memcmp(part.data(), whole.data() + r0 * cols, part.size() * sizeof(float)) == 0);
+        }
+      }
+    }
 }
 
 TEST_CASE("relief and slope of a strip equal the whole-array result bit for bit", "[terrain][blocks]") {
@@ -174,4 +310,45 @@ TEST_CASE("relief and slope of a strip equal the whole-array result bit for bit"
   // A strip missing a needed row is a programming error, reported, not read out of bounds.
   const RowStrip short_strip{dem.values.data() + r0 * dem.cols, dem.cols, r0, n};
   CHECK_THROWS(local_relief(short_strip, dem.rows, r0, n, w, relief.data()));
+}
+
+TEST_CASE("village terrain: the aspect computed at the villages' cells only gives the whole raster's values",
+          "[terrain][blocks]") {
+  std::mt19937 rng(5);
+  const std::size_t rows = 30, cols = 40;
+  const std::vector<float> z = random_dem(rng, rows, cols, 0, 40);
+  const relocplan::raster::Grid grid(500000.0, 2900000.0, 30.0, rows, cols, "");
+  std::vector<double> xs, ys;
+  for (std::size_t r : {0, 3, 9, 10, 17, 29})
+    for (std::size_t c : {0, 5, 21, 39}) {
+      xs.push_back(grid.x_of_col(c));
+      ys.push_back(grid.y_of_row(r));
+    }
+  xs.push_back(grid.xmin() - 100.0);  // off the grid
+  ys.push_back(grid.ymax() - 100.0);
+  const RowStrip whole{z.data(), cols, 0, rows};
+  std::vector<float> slope(z.size()), aspect(z.size());
+  horn_slope_aspect(whole, rows, 0, rows, 30.0, slope.data(), aspect.data());
+  relocplan::criteria::VillageTerrainAccumulator full(grid, xs, ys, {});
+  full.add_rows(0, rows, z.data(), slope.data(), aspect.data(), z.data());
+  // Strips of 10 rows; the aspect only where point_cells asks for it.
+  relocplan::criteria::VillageTerrainAccumulator sparse(grid, xs, ys, {});
+  std::size_t cells = 0;
+  for (std::size_t r0 = 0; r0 < rows; r0 += 10) {
+    std::vector<float> only(10 * cols, 12345.0f);
+    for (const auto& [r, c] : sparse.point_cells(r0, 10)) {
+      REQUIRE((r >= r0 && r < r0 + 10 && c < cols));
+      only[(r - r0) * cols + c] = horn_aspect_at(whole, rows, r, c);
+      ++cells;
+    }
+    sparse.add_rows(r0, 10, z.data() + r0 * cols, slope.data() + r0 * cols, only.data(), z.data() + r0 * cols);
+  }
+  CHECK(cells == xs.size() - 1);
+  const auto a = full.results(), b = sparse.results();
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(a[i].aspect_deg.has_value() == b[i].aspect_deg.has_value());
+    if (a[i].aspect_deg) CHECK(*a[i].aspect_deg == *b[i].aspect_deg);
+    CHECK(a[i].slope_deg == b[i].slope_deg);
+  }
 }

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "relocplan/raster/grid.hpp"
@@ -39,8 +40,14 @@ class VillageTerrainAccumulator {
                             VillageTerrainSettings settings);
 
   // Rows [row0, row0 + nrows) of the terrain, full width; NaN is NoData.
+  // `aspect_deg` is read only at point_cells(row0, nrows), the rest of it
+  // may hold anything.
   void add_rows(std::size_t row0, std::size_t nrows, const float* elevation, const float* slope_deg,
                 const float* aspect_deg, const float* relief_m);
+
+  // The (row, column) of each village point's cell in rows [row0, row0 + nrows),
+  // so that what is needed there only (the aspect) is computed there only.
+  std::vector<std::pair<std::size_t, std::size_t>> point_cells(std::size_t row0, std::size_t nrows) const;
 
   std::vector<VillageTerrain> results() const;
 

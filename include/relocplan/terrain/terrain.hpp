@@ -42,6 +42,11 @@ struct RowStrip {
 void horn_slope_aspect(const RowStrip& dem, std::size_t grid_rows, std::size_t out_row0, std::size_t out_rows,
                        double cell_size, float* slope_deg, float* aspect_deg);
 
+// The aspect of one cell, equal to what horn_slope_aspect gives it (bit for
+// bit), for callers that need it at a few cells only; `dem` must hold the
+// cell's row and its neighbours' rows that exist in the grid.
+float horn_aspect_at(const RowStrip& dem, std::size_t grid_rows, std::size_t row, std::size_t col);
+
 // Offsets of a circular window: for each row offset dy in [-r, r], the
 // half-width in columns of the cells whose centres are within `radius_cells`.
 struct CircleWindow {
@@ -54,10 +59,14 @@ struct CircleWindow {
 // `dem` must hold those rows and, where they exist, `window.radius_rows` more
 // above and below.
 //
-// Method: for each row offset the horizontal running max/min over the window's
-// width by van Herk (1992) / Gil & Werman (1993), two passes with block-wise
-// prefix and suffix extrema, O(1) per cell whatever the width; the circle is the
-// max/min of those rows. Cost O(cells x (2r + 1)) instead of O(cells x r^2).
+// Method: for each input row, the horizontal running max/min for each of
+// the circle's distinct half-widths, built up from narrower windows (the
+// extremum over half-width w + d is that of the two half-width-w windows
+// shifted by -d and +d, for d <= w): O(log r + k) vectorised passes a row for
+// k distinct widths, each input row once per strip. The circle is the max/min
+// over its 2r + 1 rows at their widths, 16 columns at a time in vector
+// registers. Cost O(cells x (2r + 1 + log r + k)) instead of O(cells x r^2);
+// max and min are exact, so the result is that of the direct scan.
 void local_relief(const RowStrip& dem, std::size_t grid_rows, std::size_t out_row0, std::size_t out_rows,
                   const CircleWindow& window, float* relief);
 
