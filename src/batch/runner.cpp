@@ -89,32 +89,6 @@ std::optional<fs::path> input_path(const config::Scenario& s, const std::string&
   return std::nullopt;
 }
 
-// Writes `text` to `path` unless it already holds exactly that (so an
-// unchanged scenario file keeps its time stamp); atomically via a rename.
-void write_if_changed(const fs::path& path, const std::string& text) {
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (in) {
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      if (ss.str() == text) return;
-    }
-  }
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw core::OutputError("cannot write '" + tmp.string() + "'");
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw core::OutputError("cannot write '" + path.string() + "': " + ec.message());
-  }
-}
-
 struct Running {
   std::size_t index = 0;
   pid_t pid = -1;
@@ -265,6 +239,30 @@ std::vector<fs::path> remove_stale_temporaries(const fs::path& jobs_dir, const s
 }
 
 }  // namespace
+
+void write_if_changed(const fs::path& path, const std::string& text) {
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      if (ss.str() == text) return;
+    }
+  }
+  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw core::OutputError("cannot write '" + tmp.string() + "'");
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw core::OutputError("cannot write '" + path.string() + "': " + ec.message());
+  }
+}
 
 void check_existing_outputs(const BatchPlan& plan, bool resume, bool overwrite) {
   if (resume || overwrite) return;

@@ -100,23 +100,12 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-void write_file(const fs::path& path, const std::string& text, bool executable = false) {
-  const fs::path tmp = path.parent_path() / ("." + path.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw core::OutputError("cannot write '" + tmp.string() + "'");
-  }
+void write_script(const fs::path& path, const std::string& text) {
+  write_if_changed(path, text);
   std::error_code ec;
-  if (executable)
-    fs::permissions(tmp, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
-                    fs::perm_options::add, ec);
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw core::OutputError("cannot write '" + path.string() + "': " + ec.message());
-  }
+  fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec, fs::perm_options::add,
+                  ec);
+  if (ec) throw core::OutputError("cannot make '" + path.string() + "' executable: " + ec.message());
 }
 
 std::string read_file(const fs::path& path) {
@@ -419,9 +408,9 @@ SlurmSubmission submit_slurm(const BatchPlan& plan, const SlurmOptions& options,
   }
   std::string ids;
   for (const auto& j : plan.jobs) ids += j.record.id + "\n";
-  write_file(dir / "jobs.txt", ids);
-  write_file(dir / "task.sh", task_script(plan, exe), true);
-  write_file(dir / "summary.sh", summary_script(plan, exe), true);
+  write_if_changed(dir / "jobs.txt", ids);
+  write_script(dir / "task.sh", task_script(plan, exe));
+  write_script(dir / "summary.sh", summary_script(plan, exe));
 
   std::size_t need_mb = 0;
   for (std::size_t i : sub.tasks) need_mb = std::max(need_mb, plan.jobs[i].memory_mb + kJobAllowanceMb);
@@ -486,7 +475,7 @@ SlurmSubmission submit_slurm(const BatchPlan& plan, const SlurmOptions& options,
   std::string tasks;
   for (std::size_t i : sub.tasks) tasks += (tasks.empty() ? "" : ",") + std::to_string(i);
   text += utc_now() + "\t" + sub.array_job + "\t" + sub.summary_job + "\t" + tasks + "\n";
-  write_file(tsv, text);
+  write_if_changed(tsv, text);
   return sub;
 }
 

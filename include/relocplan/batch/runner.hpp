@@ -73,6 +73,11 @@ void check_existing_outputs(const BatchPlan& plan, bool resume, bool overwrite);
 // unchanged one keeps its time stamp). Returns the temporaries removed.
 std::vector<std::filesystem::path> prepare_job_files(const BatchPlan& plan);
 
+// Writes `text` to `path` unless it already holds exactly that (so an
+// unchanged file keeps its time stamp), atomically: a temporary file beside
+// it, renamed into place. Throws core::OutputError.
+void write_if_changed(const std::filesystem::path& path, const std::string& text);
+
 // The last line of a job's log that reports an error (else its last line).
 std::string last_error_line(const std::filesystem::path& log);
 
