@@ -144,14 +144,22 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<
   if (friction.size() != grid.cells())
     throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.size()) +
                               " cells for a grid of " + std::to_string(grid.cells()));
-  double min_friction = kInf;
-  for (std::size_t k = 0; k < friction.size(); ++k) {
-    const float f = friction[k];
-    if (f < 0.0f)
-      throw core::InternalError("allocation: negative travel cost " + std::to_string(f) + " per metre at row " +
-                                std::to_string(k / grid.cols()) + ", column " + std::to_string(k % grid.cols()));
-    if (std::isfinite(f)) min_friction = std::min(min_friction, static_cast<double>(f));
-  }
+  const raster::ArrayCostSurface surface(friction.data(), grid.rows(), grid.cols());
+  return travel_time_pairs(grid, surface, villages, sites, max_travel_min, progress, threads, cells_searched);
+}
+
+std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::CostSurface& friction,
+                                    const std::vector<Place>& villages, const std::vector<Place>& sites,
+                                    double max_travel_min, core::Progress& progress, unsigned threads,
+                                    std::uint64_t* cells_searched) {
+  if (friction.rows() != grid.rows() || friction.cols() != grid.cols())
+    throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.rows()) + " x " +
+                              std::to_string(friction.cols()) + " cells for a grid of " + std::to_string(grid.rows()) +
+                              " x " + std::to_string(grid.cols()));
+  if (friction.most_negative() < 0.0)
+    throw core::InternalError("allocation: negative travel cost " + std::to_string(friction.most_negative()) +
+                              " per metre in the travel cost surface");
+  const double min_friction = friction.min_finite();
   // Searches run from whichever side has fewer places (travel cost is
   // symmetric: a move costs the same both ways).
   const bool from_sites = sites.size() < villages.size();
@@ -188,8 +196,7 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<
     }
   };
   auto make_search = [&] {
-    return raster::LocalCostDistance(friction.data(), grid.rows(), grid.cols(), grid.cell_size(), max_travel_min,
-                                     min_friction);
+    return raster::LocalCostDistance(friction, grid.cell_size(), max_travel_min, min_friction);
   };
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned n_threads = static_cast<unsigned>(
@@ -231,6 +238,17 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<
 AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction, std::vector<Place> villages,
                           std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress,
                           unsigned threads) {
+  if (friction.empty()) return allocate(grid, nullptr, std::move(villages), std::move(sites), spec, progress, threads);
+  if (friction.size() != grid.cells())
+    throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.size()) +
+                              " cells for a grid of " + std::to_string(grid.cells()));
+  const raster::ArrayCostSurface surface(friction.data(), grid.rows(), grid.cols());
+  return allocate(grid, &surface, std::move(villages), std::move(sites), spec, progress, threads);
+}
+
+AllocationResult allocate(const raster::Grid& grid, const raster::CostSurface* friction, std::vector<Place> villages,
+                          std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress,
+                          unsigned threads) {
   AllocationResult r;
   r.cost_unit = spec.cost == "distance" ? "m" : "min";
   const bool travel = spec.cost != "distance";
@@ -241,7 +259,8 @@ AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& fr
 
   const auto t0 = std::chrono::steady_clock::now();
   progress.begin("allocation costs");
-  std::vector<Pair> reach = travel ? travel_time_pairs(grid, friction, villages, sites, spec.max_travel_min, progress,
+  if (travel && !friction) throw core::InternalError("allocation: travel time costs need the travel cost surface");
+  std::vector<Pair> reach = travel ? travel_time_pairs(grid, *friction, villages, sites, spec.max_travel_min, progress,
                                                        threads, &r.cells_searched)
                                    : distance_pairs(villages, sites, spec.max_distance_m);
   progress.end();

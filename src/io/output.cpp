@@ -232,6 +232,10 @@ std::unique_ptr<RasterStrips> OutputGeoPackage::new_raster_strips(const std::str
   return std::make_unique<RasterStrips>(work_dir_ / (name + ".tif"), grid, type, nodata);
 }
 
+std::unique_ptr<raster::ScratchFileGrid> OutputGeoPackage::new_scratch_grid(const std::string& name,
+                                                                           const raster::Grid& grid) const {
+  return std::make_unique<raster::ScratchFileGrid>(work_dir_ / (name + ".f32"), grid.rows(), grid.cols());
+}
 
 void OutputGeoPackage::add_raster(RasterStrips& strips, const RasterLayerInfo& info, core::Progress::Span* progress) {
   const std::string& table = info.table;

@@ -350,14 +350,14 @@ void print_plan(const Plan& p, std::ostream& out) {
           << (t.assumption ? " [assumption]" : "") << "\n";
   out << "processing   memory budget " << s.memory_mb << " MB -> strips of " << p.block_rows << " rows\n";
   if (s.sites) {
-    const double need_mb = sites::site_search_bytes(p.grid, p.site_block_rows) / (1024.0 * 1024.0);
+    const double need_mb = sites::site_search_bytes(p.grid, p.site_block_rows, s) / (1024.0 * 1024.0);
     out << "sites        weights " << s.sites->weights_from << ":";
     for (std::size_t i = 0; i < s.sites->factors.size(); ++i)
       out << " " << s.sites->factors[i] << "=" << fixed(s.sites->weights[i], 3);
     out << "\n             " << (s.sites->owa_order_weights.empty() ? "weighted linear combination" : "ordered weighted averaging")
         << ", " << s.sites->membership << " membership; strips of " << p.site_block_rows
         << " rows; about " << fixed(need_mb, 0)
-        << " MB with the whole-grid travel cost surface, travel time and patch labels\n";
+        << " MB (strips and search windows, or the patch mask and labels; the travel cost surface and travel time in scratch files)\n";
   }
   out << "output       " << p.output.string() << (p.output_exists ? " (exists: run needs --overwrite)" : "") << "\n";
 }

@@ -283,14 +283,14 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     cls_out = output.new_raster_strips("suitability_class", grid, io::RasterStrips::Type::byte_classes, 0);
     con_out = output.new_raster_strips("constraints", grid, io::RasterStrips::Type::uint16, 65535);
     SiteRasterWriter site_rasters(*suit_out, *cls_out, *con_out, cols);
-    // +infinity (beyond the search bound) must survive the round trip: a
-    // NoData value that no travel time can take.
-    ScratchRows seat_travel(output.new_raster_strips("scratch_seat_travel", grid, io::RasterStrips::Type::float32, -1.0));
-    ScratchRows friction(output.new_raster_strips("scratch_friction", grid, io::RasterStrips::Type::float32, -1.0));
+    // The travel cost surface and the seat travel time in scratch files:
+    // the searches read them window by window.
+    const auto seat_travel = output.new_scratch_grid("scratch_seat_travel", grid);
+    const auto friction = output.new_scratch_grid("scratch_friction", grid);
     const sites::SiteLayers sl = site_layers(plan);
     const std::vector<std::pair<double, double>> moving = moving_villages(plan, assessments);
     found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress, site_rasters, plan.site_block_rows,
-                              &seat_travel, &friction);
+                              seat_travel.get(), friction.get());
     if (s.study_area.clip && plan.boundary) {
       // Sites whose centroid lies outside the selected boundary belong to the
       // neighbouring area's run.
@@ -310,7 +310,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     if (s.allocation) {
       std::vector<allocation::Place> demand = allocation_demand(plan, assessments);
       std::vector<allocation::Place> supply = allocation_supply(ctx, *found, s.allocation->urban_max_travel_min);
-      allocated = allocation::allocate(grid, found->friction_min_per_m, std::move(demand), std::move(supply),
+      allocated = allocation::allocate(grid, friction.get(), std::move(demand), std::move(supply),
                                        *s.allocation, progress);
       std::size_t unallocated = 0;
       for (const auto& u : allocated->solution.unallocated) unallocated += static_cast<std::size_t>(u.households);

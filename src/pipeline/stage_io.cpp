@@ -101,14 +101,6 @@ void TerrainReader::read(std::size_t row0, std::size_t nrows, float* slope_deg, 
   if (landcover && landcover_) landcover_->read_rows(row0, nrows, landcover);
 }
 
-void ScratchRows::write_rows(std::size_t row0, std::size_t nrows, const float* values) {
-  strips_->write_rows(row0, nrows, values);
-}
-
-void ScratchRows::read_rows(std::size_t row0, std::size_t nrows, float* values) const {
-  strips_->read_rows(row0, nrows, values);
-}
-
 void SiteRasterWriter::write(std::size_t row0, std::size_t nrows, const float* suit, const std::uint8_t* cls,
                              const std::uint16_t* con) {
   const std::size_t n = nrows * cols_;

@@ -300,27 +300,46 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
 
 LocalCostDistance::LocalCostDistance(const float* cost_per_m, std::size_t rows, std::size_t cols, double cell_size_m,
                                      double max_cost, double min_cost_per_m)
-    : cost_per_m_(cost_per_m), rows_(rows), cols_(cols), cell_size_m_(cell_size_m), max_cost_(max_cost) {
-  if (!(cell_size_m > 0.0) || !std::isfinite(cell_size_m))
+    : own_surface_(std::make_unique<ArrayCostSurface>(cost_per_m, rows, cols)), surface_(own_surface_.get()),
+      rows_(rows), cols_(cols), cell_size_m_(cell_size_m), max_cost_(max_cost), min_cost_per_m_(min_cost_per_m) {
+  check_arguments();
+  set_window_size();
+}
+
+LocalCostDistance::LocalCostDistance(const CostSurface& surface, double cell_size_m, double max_cost,
+                                     double min_cost_per_m)
+    : surface_(&surface), rows_(surface.rows()), cols_(surface.cols()), cell_size_m_(cell_size_m), max_cost_(max_cost),
+      min_cost_per_m_(min_cost_per_m) {
+  check_arguments();
+  set_window_size();
+}
+
+void LocalCostDistance::check_arguments() const {
+  if (!(cell_size_m_ > 0.0) || !std::isfinite(cell_size_m_))
     throw core::InternalError("LocalCostDistance: the cell size must be a positive number of metres, not " +
-                              std::to_string(cell_size_m));
-  if (std::isnan(max_cost)) throw core::InternalError("LocalCostDistance: the maximum cost is NaN");
-  const std::size_t longest = std::max(rows, cols);
-  const double reach_cells = min_cost_per_m > 0.0 ? max_cost / (min_cost_per_m * cell_size_m) : kInf;
+                              std::to_string(cell_size_m_));
+  if (std::isnan(max_cost_)) throw core::InternalError("LocalCostDistance: the maximum cost is NaN");
+}
+
+void LocalCostDistance::set_window_size() {
+  const std::size_t longest = std::max(rows_, cols_);
+  const double reach_cells = min_cost_per_m_ > 0.0 ? max_cost_ / (min_cost_per_m_ * cell_size_m_) : kInf;
   radius_ = reach_cells < static_cast<double>(longest) ? static_cast<std::size_t>(std::floor(std::max(reach_cells, 0.0))) + 1
                                                       : longest;
-  side_rows_ = std::min(rows, 2 * radius_ + 1);
-  side_cols_ = std::min(cols, 2 * radius_ + 1);
+  side_rows_ = std::min(rows_, 2 * radius_ + 1);
+  side_cols_ = std::min(cols_, 2 * radius_ + 1);
   if (side_rows_ * side_cols_ > std::numeric_limits<std::uint32_t>::max())
     throw core::InternalError("LocalCostDistance: a window of " + std::to_string(side_rows_) + " x " +
                               std::to_string(side_cols_) + " cells is too large");
   accumulated_.assign(side_rows_ * side_cols_, kInf);
+  touched_.clear();
 }
 
 std::size_t LocalCostDistance::bytes_for_radius(std::size_t radius, std::size_t rows, std::size_t cols) {
   const std::size_t side = 2 * radius + 1;
-  // accumulated (8) + touched index (4) + heap entries (16, about one per cell reached at worst)
-  return std::min(rows, side) * std::min(cols, side) * (8 + 4 + 16);
+  // accumulated (8) + touched index (4) + the window's friction (4) + heap
+  // entries (16, about one per cell reached at worst)
+  return std::min(rows, side) * std::min(cols, side) * (8 + 4 + 4 + 16);
 }
 
 bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, const core::CancelFlag* cancel) {
@@ -330,6 +349,22 @@ bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, cons
   }
   return !std::isnan(search({source_row * cols_ + source_col}, source_row, source_row, source_col, source_col, nullptr,
                             cancel));
+}
+
+bool LocalCostDistance::run_from(const std::vector<std::size_t>& source_cells, const core::CancelFlag* cancel) {
+  if (source_cells.empty()) {
+    search({}, 0, 0, 0, 0, nullptr, cancel);
+    return true;
+  }
+  std::size_t r0 = rows_, r1 = 0, c0 = cols_, c1 = 0;
+  for (std::size_t i : source_cells) {
+    if (i >= rows_ * cols_) throw core::InternalError("LocalCostDistance: source cell " + std::to_string(i) + " is outside the grid");
+    r0 = std::min(r0, i / cols_);
+    r1 = std::max(r1, i / cols_);
+    c0 = std::min(c0, i % cols_);
+    c1 = std::max(c1, i % cols_);
+  }
+  return !std::isnan(search(source_cells, r0, r1, c0, c1, nullptr, cancel));
 }
 
 double LocalCostDistance::nearest(const std::vector<std::size_t>& source_cells,
@@ -367,11 +402,15 @@ double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::s
                                 std::to_string(side_cols_) + " cells is too large");
     accumulated_.assign(side_rows_ * side_cols_, kInf);
   }
-  const auto passable = [&](std::size_t i) { return std::isfinite(cost_per_m_[i]); };
-  const auto local = [&](std::size_t r, std::size_t c) { return (r - row0_) * side_cols_ + (c - col0_); };
   if (max_cost_ < 0.0) return kInf;
+  // The window's friction, read once (stride side_cols_, as the state).
+  window_cost_.resize(side_rows_ * side_cols_);
+  surface_->read(row0_, row1_, col0_, col1_, window_cost_.data(), side_cols_);
+  const float* cost = window_cost_.data();
+  const auto local = [&](std::size_t r, std::size_t c) { return (r - row0_) * side_cols_ + (c - col0_); };
+  const auto passable = [&](std::size_t r, std::size_t c) { return std::isfinite(cost[local(r, c)]); };
   for (std::size_t source : sources) {
-    if (!passable(source)) continue;
+    if (!passable(source / cols_, source % cols_)) continue;
     const std::size_t s_local = local(source / cols_, source % cols_);
     if (accumulated_[s_local] == 0.0) continue;
     accumulated_[s_local] = 0.0;
@@ -393,18 +432,18 @@ double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::s
     ++settled_;
     if (cancel && settled_ % kPollEvery == 0 && cancel->requested()) return std::numeric_limits<double>::quiet_NaN();
     if (is_target && (*is_target)(i)) return cost_here;
-    const double friction_here = cost_per_m_[i];
+    const double friction_here = cost[local(r, c)];
     for (const Move& m : kMoves) {
       const std::size_t nr = r + static_cast<std::size_t>(m.d_row);
       const std::size_t nc = c + static_cast<std::size_t>(m.d_col);
       if (nr < row0_ || nr >= row1_ || nc < col0_ || nc >= col1_) continue;
       const std::size_t j = nr * cols_ + nc;
-      if (!passable(j)) continue;
-      const bool diagonal = m.d_row != 0 && m.d_col != 0;
-      if (diagonal && !passable(nr * cols_ + c) && !passable(r * cols_ + nc)) continue;
-      const double length_m = diagonal ? diagonal_m : cell_size_m_;
-      const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(cost_per_m_[j])) / 2.0;
       const std::size_t jl = local(nr, nc);
+      if (!std::isfinite(cost[jl])) continue;
+      const bool diagonal = m.d_row != 0 && m.d_col != 0;
+      if (diagonal && !passable(nr, c) && !passable(r, nc)) continue;
+      const double length_m = diagonal ? diagonal_m : cell_size_m_;
+      const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(cost[jl])) / 2.0;
       if (cost_there < accumulated_[jl] && cost_there <= max_cost_) {
         if (accumulated_[jl] == kInf) touched_.push_back(static_cast<std::uint32_t>(jl));
         accumulated_[jl] = cost_there;

@@ -171,9 +171,9 @@ std::size_t SiteCells::source_bytes() const {
   return b;
 }
 
-std::vector<float> SiteCells::prepare(std::size_t block_rows, core::Progress& progress) {
+void SiteCells::prepare(std::size_t block_rows, core::Progress& progress, raster::GridStore& friction) {
   const std::size_t cols = grid_.cols();
-  std::vector<float> friction(grid_.cells());
+  std::vector<float> f_rows;
   const auto blocks = raster::plan_row_blocks(grid_.rows(), block_rows, 0);
   std::vector<float> slope, elev;
   std::vector<std::uint8_t> mask, other;
@@ -187,11 +187,13 @@ std::vector<float> SiteCells::prepare(std::size_t block_rows, core::Progress& pr
       roads_->burn(row0, nrows, 0, mask.data());
       road_cells_->add_rows(row0, nrows, mask.data());
     }
-    float* f = friction.data() + row0 * cols;
+    f_rows.resize(n);
+    float* f = f_rows.data();
     for (std::size_t k = 0; k < n; ++k)
       f[k] = std::isnan(slope[k]) ? kNaN
              : (roads_ && mask[k]) ? static_cast<float>(road_min_per_m_)
                                    : static_cast<float>(raster::walking_minutes_per_m(slope[k]));
+    friction.write_rows(row0, nrows, f);
     if (high_susceptibility_) {
       susceptibility_->burn(row0, nrows, 0, mask.data());
       for (auto& v : mask) v = v == criteria::kSuscHigh;
@@ -229,7 +231,6 @@ std::vector<float> SiteCells::prepare(std::size_t block_rows, core::Progress& pr
   for (auto* d : {high_susceptibility_.get(), road_cells_.get(), town_sources_.get(), school_cells_.get(),
                   clinic_cells_.get(), water_cells_.get()})
     if (d) d->finish();
-  return friction;
 }
 
 void SiteCells::compute(std::size_t row0, std::size_t nrows, StripValues& out) const {

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <limits>
 #include <map>
+#include <memory>
 #include <numbers>
 #include <sstream>
 
@@ -23,17 +24,65 @@ namespace relocplan::sites {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr float kInfF = std::numeric_limits<float>::infinity();
+constexpr float kNaNF = std::numeric_limits<float>::quiet_NaN();
+// Seat cells searched together: a group spans at most this many cells in
+// rows and in columns (a town burnt onto several cells, seats side by side).
+constexpr std::size_t kSeatGroupCells = 32;
+
+// The travel time to the county seats: one bounded search per group of
+// nearby seat cells (raster::LocalCostDistance in the window the bound
+// allows), merged into `seat` window by window as the minimum over the
+// groups. Costs travel as doubles and are rounded once, so the minimum over
+// the groups is the one multi-source search's value for every cell.
+void seat_travel_times(const raster::CostSurface& friction, double cell, const std::vector<std::size_t>& seat_cells,
+                       double bound, raster::GridStore& seat, core::Progress& progress) {
+  const std::size_t cols = friction.cols();
+  std::vector<std::vector<std::size_t>> groups;
+  std::size_t r0 = 0, r1 = 0, c0 = 0, c1 = 0;
+  for (std::size_t k : seat_cells) {
+    const std::size_t r = k / cols, c = k % cols;
+    if (!groups.empty() && std::max(r1, r) - std::min(r0, r) < kSeatGroupCells &&
+        std::max(c1, c) - std::min(c0, c) < kSeatGroupCells) {
+      groups.back().push_back(k);
+      r0 = std::min(r0, r), r1 = std::max(r1, r), c0 = std::min(c0, c), c1 = std::max(c1, c);
+    } else {
+      groups.push_back({k});
+      r0 = r1 = r, c0 = c1 = c;
+    }
+  }
+  raster::LocalCostDistance search(friction, cell, bound, friction.min_finite());
+  std::vector<float> window;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    if (!search.run_from(groups[g], &progress.cancel())) progress.cancel().throw_if_requested();
+    const std::size_t w = search.col1() - search.col0();
+    window.resize((search.row1() - search.row0()) * w);
+    seat.read(search.row0(), search.row1(), search.col0(), search.col1(), window.data(), w);
+    bool lowered = false;
+    for (std::size_t rr = search.row0(); rr < search.row1(); ++rr) {
+      float* row = window.data() + (rr - search.row0()) * w;
+      for (std::size_t cc = search.col0(); cc < search.col1(); ++cc) {
+        const float t = search.cost_at(rr, cc);
+        if (t < row[cc - search.col0()]) {
+          row[cc - search.col0()] = t;
+          lowered = true;
+        }
+      }
+    }
+    if (lowered) seat.write_window(search.row0(), search.row1(), search.col0(), search.col1(), window.data(), w);
+    progress.update(static_cast<double>(g + 1) / static_cast<double>(groups.size()));
+  }
+}
 
 // Bytes a cell of a strip holds while it is computed: terrain (12), the
 // constraint bits (2), up to eight factors (32), suitability and class (5),
 // distances kept for the site figures (12), burn and distance scratch (6),
 // the sink's conversions (8), with room for GDAL's rasterising copies.
 constexpr std::size_t kStripBytesPerCell = 100;
-// Whole-grid bytes a cell at the peak of the search: the travel cost surface
-// (4) and the seat travel time (4) while that is searched; with scratch
-// stores, both wait on disk while the suitable mask and the patch labels (5)
-// are held.
-constexpr double kWholeGridBytesPerCell = 8.0;
+// Whole-grid bytes a cell while patches are traced: the suitable-cell mask
+// (1) and the patch labels (4). The travel cost surface and the seat travel
+// time live in grid stores (scratch files in a run).
+constexpr double kWholeGridBytesPerCell = 5.0;
 
 std::string site_id(const char* prefix, std::size_t i) {
   std::ostringstream os;
@@ -156,10 +205,25 @@ void SiteRasterCollector::write(std::size_t row0, std::size_t nrows, const float
   std::copy(con, con + n, constraints.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
-double site_search_bytes(const raster::Grid& grid, std::size_t block_rows) {
+double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario) {
   const std::size_t strip_rows = std::min(grid.rows(), block_rows == 0 ? grid.rows() : block_rows);
-  return static_cast<double>(grid.cells()) * kWholeGridBytesPerCell +
-         static_cast<double>(strip_rows * grid.cols() * kStripBytesPerCell);
+  const double strips = static_cast<double>(strip_rows * grid.cols() * kStripBytesPerCell);
+  // The searches' windows: the reach of their bound at road speed (the
+  // fastest move), plus the seat search's merge buffer (4 bytes a cell).
+  const auto& th = scenario.thresholds;
+  const double fastest_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
+  double window = 0;
+  for (const char* bound : {"seat_zero_min", "access_max_min"}) {
+    const double b = th.value("sites", bound);
+    const double reach = std::isfinite(b) && b > 0 ? b / (fastest_min_per_m * grid.cell_size()) : kInf;
+    const std::size_t radius =
+        reach < static_cast<double>(std::max(grid.rows(), grid.cols())) ? static_cast<std::size_t>(reach) + 1
+                                                                         : std::max(grid.rows(), grid.cols());
+    const std::size_t side = 2 * radius + 1;
+    window = std::max(window, static_cast<double>(raster::LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols()) +
+                                                  std::min(side, grid.rows()) * std::min(side, grid.cols()) * 4));
+  }
+  return std::max(static_cast<double>(grid.cells()) * kWholeGridBytesPerCell, strips + window);
 }
 
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes) {
@@ -179,8 +243,8 @@ std::uint16_t constraint_bit(const std::string& name) {
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& in,
                             const SiteLayers& L, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& s, core::Log& log, core::Progress& progress,
-                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store,
-                            RowStore* friction_store) {
+                            SiteRasterSink& sink, std::size_t block_rows, raster::GridStore* seat_store,
+                            raster::GridStore* friction_store) {
   const auto& th = s.thresholds;
   const std::size_t rows = grid.rows(), cols = grid.cols();
   const double cell = grid.cell_size();
@@ -198,27 +262,26 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   const auto& w = cells.weights();
 
   // Pass 1: the travel cost surface and the distance sources; the travel
-  // time to the county seats over it.
+  // time to the county seats over it. Both live in the stores given (scratch
+  // files), or in memory when none is given.
+  std::unique_ptr<raster::MemoryGrid> friction_memory, seat_memory;
+  if (!friction_store) friction_store = (friction_memory = std::make_unique<raster::MemoryGrid>(rows, cols, kNaNF)).get();
+  raster::GridStore& friction = *friction_store;
   progress.begin("site inputs");
-  r.friction_min_per_m = cells.prepare(block_rows == 0 ? rows : block_rows, progress);
+  cells.prepare(block_rows == 0 ? rows : block_rows, progress, friction);
   progress.end();
   lap("inputs");
   if (cells.has_towns()) {
     progress.begin("travel time to county seats");
+    if (seat_store) seat_store->fill(kInfF, block_rows == 0 ? rows : block_rows);
+    else seat_store = (seat_memory = std::make_unique<raster::MemoryGrid>(rows, cols, kInfF)).get();
     // Beyond seat_zero_min the seat factor is 0 whatever the time, so the
-    // search stops there (cells beyond it keep +infinity).
+    // searches stop there (cells beyond it keep +infinity).
     const double bound = th.value("sites", "seat_zero_min");
-    r.travel_min = raster::cost_distance_from(r.friction_min_per_m, rows, cols, cell, cells.seat_cells(),
-                                              std::isfinite(bound) && bound > 0 ? bound : kInf, &progress);
-    if (seat_store) {
-      for (const auto& b : blocks) seat_store->write_rows(b.row0, b.rows(), r.travel_min.data() + b.row0 * cols);
-      std::vector<float>().swap(r.travel_min);
-      cells.set_seat_travel([seat_store](std::size_t row0, std::size_t n, float* out) { seat_store->read_rows(row0, n, out); });
-    } else {
-      cells.set_seat_travel([&r, cols](std::size_t row0, std::size_t n, float* out) {
-        std::copy_n(r.travel_min.data() + row0 * cols, n * cols, out);
-      });
-    }
+    seat_travel_times(friction, cell, cells.seat_cells(), std::isfinite(bound) && bound > 0 ? bound : kInf, *seat_store,
+                      progress);
+    raster::GridStore* seat = seat_store;
+    cells.set_seat_travel([seat](std::size_t row0, std::size_t n, float* out) { seat->read_rows(row0, n, out); });
     progress.end();
   }
 
@@ -249,19 +312,8 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   // Site edges stay on cell edges (only collinear vertices go): a smoother
   // outline would cut into excluded cells next to the patch.
   po.simplify_m = 1e-3 * cell;
-  if (friction_store) {
-    // The surface is not needed while patches are traced: it waits on disk.
-    for (const auto& b : blocks)
-      friction_store->write_rows(b.row0, b.rows(), r.friction_min_per_m.data() + b.row0 * cols);
-    std::vector<float>().swap(r.friction_min_per_m);
-  }
   auto polygons = suitable_patches_to_sites(ctx, grid, suitable, po, &progress);
   std::vector<std::uint8_t>().swap(suitable);
-  if (friction_store) {
-    r.friction_min_per_m.resize(grid.cells());
-    for (const auto& b : blocks)
-      friction_store->read_rows(b.row0, b.rows(), r.friction_min_per_m.data() + b.row0 * cols);
-  }
   std::vector<std::pair<vector::GeomPtr, std::string>> shapes;  // geometry, source
   for (auto& p : polygons) shapes.emplace_back(std::move(p.geometry), "generated");
   std::vector<std::size_t> planned_index;
@@ -334,9 +386,8 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   // is the time from the nearest town to the nearest cell of the site).
   if (cells.has_towns() && !cells.town_cells().empty()) {
     const double bound = th.value("sites", "access_max_min");
-    raster::LocalCostDistance search(r.friction_min_per_m.data(), rows, cols, cell,
-                                     std::isfinite(bound) && bound >= 0 ? bound : kInf,
-                                     raster::min_finite_cost(r.friction_min_per_m));
+    raster::LocalCostDistance search(friction, cell, std::isfinite(bound) && bound >= 0 ? bound : kInf,
+                                     friction.min_finite());
     const auto& towns = cells.town_cells();
     const std::function<bool(std::size_t)> is_town = [&towns](std::size_t k) {
       return std::binary_search(towns.begin(), towns.end(), k);
@@ -431,6 +482,8 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     log.warn("planned site(s) partly on excluded land (see the constraints raster): " + list);
   }
   lap("figures");
+  if (friction_memory) r.friction_min_per_m = friction_memory->release();
+  if (seat_memory) r.travel_min = seat_memory->release();
   return r;
 }
 

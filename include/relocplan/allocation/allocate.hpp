@@ -11,6 +11,7 @@
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/grid.hpp"
+#include "relocplan/raster/grid_store.hpp"
 
 namespace relocplan::allocation {
 
@@ -65,13 +66,23 @@ Solution solve_pairs(const std::vector<Demand>& demands, const std::vector<Suppl
 // threads (0: one per core). Costs are the same as a whole-grid cost distance
 // from each source. Returns pairs before the county rules, sorted by village,
 // then site; adds the cells settled to *cells_searched.
+// Each search reads the friction of its window from the surface, which may
+// live in a scratch file (raster::GridStore).
+std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::CostSurface& friction_min_per_m,
+                                    const std::vector<Place>& villages, const std::vector<Place>& sites,
+                                    double max_travel_min, core::Progress& progress, unsigned threads = 0,
+                                    std::uint64_t* cells_searched = nullptr);
 std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<float>& friction_min_per_m,
                                     const std::vector<Place>& villages, const std::vector<Place>& sites,
                                     double max_travel_min, core::Progress& progress, unsigned threads = 0,
                                     std::uint64_t* cells_searched = nullptr);
 
 // `friction_min_per_m`: the site search's travel cost surface (used when the
-// cost is travel time).
+// cost is travel time; may be null when it is distance).
+AllocationResult allocate(const raster::Grid& grid, const raster::CostSurface* friction_min_per_m,
+                          std::vector<Place> villages, std::vector<Place> sites, const config::AllocationSpec& spec,
+                          core::Progress& progress, unsigned threads = 0);
+// The same over a whole-grid array (empty when the cost is distance).
 AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction_min_per_m,
                           std::vector<Place> villages, std::vector<Place> sites, const config::AllocationSpec& spec,
                           core::Progress& progress, unsigned threads = 0);

@@ -21,6 +21,7 @@
 #include "relocplan/io/styles.hpp"
 #include "relocplan/raster/gdal_handles.hpp"
 #include "relocplan/raster/grid.hpp"
+#include "relocplan/raster/grid_store.hpp"
 
 namespace relocplan::io {
 
@@ -110,6 +111,9 @@ class OutputGeoPackage {
   std::unique_ptr<RasterStrips> new_raster_strips(const std::string& name, const raster::Grid& grid,
                                                  RasterStrips::Type type = RasterStrips::Type::float32,
                                                  double nodata = RasterStrips::kNoData);
+  // A scratch grid (raw float32) in the work folder, removed when destroyed
+  // and with the work folder.
+  std::unique_ptr<raster::ScratchFileGrid> new_scratch_grid(const std::string& name, const raster::Grid& grid) const;
   // Copies a finished temporary raster into the GeoPackage (a gridded
   // coverage, or paletted tiles for class rasters) with its statistics.
   // `progress` (optional) receives this copy's share of the current stage.

@@ -54,17 +54,6 @@ class TerrainReader : public sites::GridInputs {
   const raster::RasterSource* landcover_;
 };
 
-// Scratch rows of the site search in a temporary raster beside the output.
-class ScratchRows : public sites::RowStore {
- public:
-  explicit ScratchRows(std::unique_ptr<io::RasterStrips> strips) : strips_(std::move(strips)) {}
-  void write_rows(std::size_t row0, std::size_t nrows, const float* values) override;
-  void read_rows(std::size_t row0, std::size_t nrows, float* values) const override;
-
- private:
-  std::unique_ptr<io::RasterStrips> strips_;
-};
-
 // The site search's cell results, strip by strip, into the output rasters.
 class SiteRasterWriter : public sites::SiteRasterSink {
  public:

@@ -15,7 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include <memory>
+
 #include "relocplan/core/progress.hpp"
+#include "relocplan/raster/grid_store.hpp"
 #include "relocplan/raster/radix_heap.hpp"
 
 namespace relocplan::raster {
@@ -140,6 +143,11 @@ class LocalCostDistance {
   // the caller validates the surface, as for cost_distance).
   LocalCostDistance(const float* cost_per_m, std::size_t rows, std::size_t cols, double cell_size_m,
                     double max_cost, double min_cost_per_m);
+  // Over a surface read window by window (a scratch file, say): each run
+  // reads the friction of its window once, so the surface need not be in
+  // memory. `surface` must outlive the workspace; several workspaces may
+  // share one surface across threads.
+  LocalCostDistance(const CostSurface& surface, double cell_size_m, double max_cost, double min_cost_per_m);
 
   // The window's half-size in cells.
   std::size_t radius_cells() const { return radius_; }
@@ -150,6 +158,9 @@ class LocalCostDistance {
   // impassable). Polls `cancel` (may be null) every few thousand cells and
   // returns false when it was set; it is safe to poll from any thread.
   bool run(std::size_t source_row, std::size_t source_col, const core::CancelFlag* cancel = nullptr);
+  // From several source cells at once (all at cost 0; cell indices). The
+  // window spans the sources' bounding box plus the radius.
+  bool run_from(const std::vector<std::size_t>& source_cells, const core::CancelFlag* cancel = nullptr);
 
   // From several source cells at once (all at cost 0): the least cost of
   // reaching a cell for which is_target(cell index) holds, stopping there;
@@ -172,16 +183,22 @@ class LocalCostDistance {
   std::size_t settled() const { return settled_; }
 
  private:
+  // The window's half-size and sides from the bound and the fastest cost.
+  void set_window_size();
+  void check_arguments() const;
   // Sources within rows [min_row, max_row] and columns [min_col, max_col];
   // the cost of the first target settled, +inf, or NaN when cancelled.
   double search(const std::vector<std::size_t>& sources, std::size_t min_row, std::size_t max_row, std::size_t min_col,
                 std::size_t max_col, const std::function<bool(std::size_t)>* is_target, const core::CancelFlag* cancel);
 
-  const float* cost_per_m_;
+  std::unique_ptr<ArrayCostSurface> own_surface_;  // when built over an array
+  const CostSurface* surface_;
   std::size_t rows_, cols_;
   double cell_size_m_, max_cost_;
+  double min_cost_per_m_ = 0;
   std::size_t radius_ = 0, side_rows_ = 0, side_cols_ = 0;
   std::size_t row0_ = 0, row1_ = 0, col0_ = 0, col1_ = 0;
+  std::vector<float> window_cost_;       // window-local friction of the current run
   std::vector<double> accumulated_;      // window-local, +inf = not reached
   std::vector<std::uint32_t> touched_;   // window-local indices to reset
   RadixHeap heap_;  // (cost, global cell index)

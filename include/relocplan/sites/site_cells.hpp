@@ -2,8 +2,8 @@
 // The cell model of the site search: for any strip of rows, the constraint
 // bits, the standardised factors, their combination (WLC or OWA) and the
 // classes, computed from the terrain strip, the thematic layers burnt onto
-// the strip, distances from sparse source lists and the whole-grid travel
-// time to the county seats. The same strip always gives the same values, so
+// the strip, distances from sparse source lists and the travel time to the
+// county seats (read back strip by strip). The same strip always gives the same values, so
 // a strip can be computed again (the site figures do) instead of kept.
 
 #include <array>
@@ -43,11 +43,11 @@ class SiteCells {
   SiteCells(const SiteCells&) = delete;
   SiteCells& operator=(const SiteCells&) = delete;
 
-  // The first pass, strip by strip: the travel cost surface (whole grid:
-  // road cells at the road speed, elsewhere on foot by Tobler's hiking
+  // The first pass, strip by strip: the travel cost surface into `friction`
+  // (road cells at the road speed, elsewhere on foot by Tobler's hiking
   // function of the slope, as GRASS r.walk does; NaN off the DEM), and the
   // source lists of every distance.
-  std::vector<float> prepare(std::size_t block_rows, core::Progress& progress);
+  void prepare(std::size_t block_rows, core::Progress& progress, raster::GridStore& friction);
 
   // Cells of the county seats and of all towns (travel-time sources).
   const std::vector<std::size_t>& seat_cells() const { return seat_cells_; }

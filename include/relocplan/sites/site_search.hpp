@@ -10,13 +10,15 @@
 // The cell work (constraints, factors, suitability, classes) runs strip by
 // strip: distances come row by row from sparse source lists
 // (raster::SourceDistance), polygons are burnt per strip, and the results go
-// to a sink as they are made. What a strip cannot see is kept whole-grid in
-// compact form: the travel cost surface (4 bytes a cell, also the
-// allocation's), the travel time to the county seats while it is searched
-// (4; it then goes to a RowStore), and the suitable-cell mask and patch
-// labels while patches are traced (5); see site_search_bytes. A site's
-// access (travel time to the nearest town) is a search from the site
-// outwards that stops at the first town.
+// to a sink as they are made. The travel cost surface and the travel time to
+// the county seats go to grid stores (scratch files in a run; see
+// raster::GridStore): the searches over the surface read it window by
+// window, one bounded search per county seat merges its window into the
+// seat travel time, and the strips read that back. What stays whole-grid in
+// memory is the suitable-cell mask and the patch labels while patches are
+// traced (5 bytes a cell); see site_search_bytes. A site's access (travel
+// time to the nearest town) is a search from the site outwards that stops at
+// the first town.
 
 #include <cstdint>
 #include <optional>
@@ -27,6 +29,7 @@
 #include "relocplan/core/log.hpp"
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/grid.hpp"
+#include "relocplan/raster/grid_store.hpp"
 #include "relocplan/vector/geos.hpp"
 #include "relocplan/vector/thematic.hpp"
 #include "relocplan/vector/villages.hpp"
@@ -85,15 +88,6 @@ class SiteRasterSink {
                      const std::uint16_t* constraints) = 0;
 };
 
-// Scratch rows written once and read back strip by strip (a temporary raster
-// file), so that a whole-grid field need not stay in memory between passes.
-class RowStore {
- public:
-  virtual ~RowStore() = default;
-  virtual void write_rows(std::size_t row0, std::size_t nrows, const float* values) = 0;
-  virtual void read_rows(std::size_t row0, std::size_t nrows, float* values) const = 0;
-};
-
 // A sink that keeps the whole grid (tests, small grids).
 class SiteRasterCollector : public SiteRasterSink {
  public:
@@ -124,9 +118,11 @@ struct Site {
 
 struct SiteSearchResult {
   // The travel time to the nearest county seat (the seat factor), whole grid;
-  // empty without towns, or when it went to the RowStore given to find_sites.
+  // empty without towns, or when it went to the seat store given to find_sites.
   std::vector<float> travel_min;
-  std::vector<float> friction_min_per_m;  // the travel cost surface: minutes per metre, NaN impassable
+  // The travel cost surface (minutes per metre, NaN impassable), whole grid;
+  // empty when it went to the friction store given to find_sites.
+  std::vector<float> friction_min_per_m;
   std::vector<Site> sites;
   std::vector<std::string> factors_used;  // factors whose inputs were given
   // Wall seconds of the search's parts, in order ("inputs", "seat_travel",
@@ -152,24 +148,26 @@ struct SiteLayers {
   const vector::Features* planned_sites = nullptr;
 };
 
-// Peak memory of the site search in bytes: the whole-grid compact arrays
-// (about 8 bytes a cell at the peak, with scratch stores: the travel cost
-// surface and the seat travel time while it is searched) and the strip
-// buffers of `block_rows` rows (about 100 bytes a cell of a strip).
-double site_search_bytes(const raster::Grid& grid, std::size_t block_rows);
+// Peak memory of the site search in bytes, with grid stores for the travel
+// cost surface and the seat travel time: the suitable-cell mask and the patch
+// labels (5 bytes a cell while patches are traced), or the strip buffers of
+// `block_rows` rows (about 100 bytes a cell of a strip) with the larger of
+// the search windows (the seat search's and the access search's: the reach
+// of their bound at road speed), whichever is larger.
+double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario);
 // The strip height that keeps the strip buffers within `bytes`.
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
 
 // `out_villages`: positions of the villages that move (for the optional
 // minimum distance from them). The cell results go to `sink` strip by strip
-// (block_rows rows each; 0: the whole grid at once). With scratch stores,
-// the travel time to the seats is kept in `seat_store` between passes, and
-// the travel cost surface waits in `friction_store` while patches are
-// traced, instead of in memory.
+// (block_rows rows each; 0: the whole grid at once). The travel cost surface
+// goes to `friction_store` and the travel time to the seats to `seat_store`
+// (both rows x cols); a store not given is kept in memory and returned in the
+// result instead.
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& inputs,
                             const SiteLayers& layers, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& scenario, core::Log& log, core::Progress& progress,
-                            SiteRasterSink& sink, std::size_t block_rows, RowStore* seat_store = nullptr,
-                            RowStore* friction_store = nullptr);
+                            SiteRasterSink& sink, std::size_t block_rows, raster::GridStore* seat_store = nullptr,
+                            raster::GridStore* friction_store = nullptr);
 
 }  // namespace relocplan::sites
