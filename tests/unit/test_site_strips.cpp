@@ -2,12 +2,17 @@
 // the whole grid at once (rasters, sites and their figures), with every kind
 // of input that the search burns, measures or travels over.
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <random>
 #include <sstream>
 
 #include "relocplan/config/scenario.hpp"
+#include "relocplan/raster/distance.hpp"
+#include "relocplan/raster/grid_store.hpp"
 #include "relocplan/sites/site_search.hpp"
 
 using namespace relocplan;
@@ -164,4 +169,93 @@ TEST_CASE("site search: strips of any height give the whole-grid results", "[sit
       CHECK(a.excluded_pct == b.excluded_pct);
     }
   }
+
+  // With scratch files for the travel cost surface and the seat travel time
+  // (as a run keeps them): the same cells, sites and fields, read back.
+  const auto dir = std::filesystem::temp_directory_path() / ("relocplan-site-stores-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    raster::ScratchFileGrid seat(dir / "seat.f32", grid.rows(), grid.cols());
+    raster::ScratchFileGrid friction(dir / "friction.f32", grid.rows(), grid.cols());
+    sites::SiteRasterCollector cells(grid);
+    const auto r = sites::find_sites(ctx, grid, inputs, L, moving, s, log, progress, cells, 9, &seat, &friction);
+    CHECK(r.friction_min_per_m.empty());
+    CHECK(r.travel_min.empty());
+    CHECK(cells.constraints == whole_cells.constraints);
+    CHECK(cells.classes == whole_cells.classes);
+    std::vector<float> back(grid.cells());
+    friction.read_rows(0, grid.rows(), back.data());
+    CHECK(std::equal(back.begin(), back.end(), whole.friction_min_per_m.begin(),
+                     [](float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }));
+    seat.read_rows(0, grid.rows(), back.data());
+    REQUIRE(whole.travel_min.size() == grid.cells());
+    CHECK(back == whole.travel_min);
+    std::size_t reached = 0;
+    for (float t : back) reached += std::isfinite(t);
+    CHECK(reached > grid.cells() / 4);  // the seats' searches reach a good part of the grid
+    REQUIRE(r.sites.size() == whole.sites.size());
+    for (std::size_t i = 0; i < r.sites.size(); ++i) {
+      CHECK(GEOSEqualsExact_r(ctx, r.sites[i].geometry.get(), whole.sites[i].geometry.get(), 0.0) == 1);
+      CHECK(r.sites[i].travel_min == whole.sites[i].travel_min);
+      CHECK(r.sites[i].mean_suitability == whole.sites[i].mean_suitability);
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("site search: the seats' travel time, one bounded search per seat, equals one multi-source search",
+          "[sites][strips][window]") {
+  vector::GeosContext geos;
+  GEOSContextHandle_t ctx = geos.get();
+  const std::size_t rows = 57, cols = 64;
+  const raster::Grid grid(0, rows * 30.0, 30, rows, cols, "");
+  std::mt19937 rng(43);
+  std::uniform_real_distribution<float> gentle(0.0f, 20.0f);
+  std::vector<float> slope(grid.cells()), elev(grid.cells(), 900.0f);
+  for (auto& v : slope) v = gentle(rng);
+  for (std::size_t k = 0; k < grid.cells(); k += 37) slope[k] = elev[k] = std::numeric_limits<float>::quiet_NaN();
+  slope[1 * cols + 37] = elev[1 * cols + 37] = std::numeric_limits<float>::quiet_NaN();  // the last seat's cell
+  // Seats at cell centres: apart, side by side (one search for both), in a
+  // corner (the window cut by the grid) and one on a NoData cell.
+  const std::vector<std::pair<std::size_t, std::size_t>> at = {{16, 20}, {40, 10}, {45, 55}, {10, 30}, {10, 31}, {0, 63}, {1, 37}};
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> items;
+  std::vector<std::size_t> seat_cells;
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    const auto [r, c] = at[i];
+    items.push_back({"POINT(" + std::to_string(30 * c + 15) + " " + std::to_string(rows * 30 - (30 * r + 15)) + ")",
+                     {{"kind", "county_seat"}, {"name", "Seat " + std::to_string(i)}}});
+    seat_cells.push_back(r * cols + c);
+  }
+  auto towns = layer(ctx, "inputs.towns", items);
+  auto roads = layer(ctx, "inputs.roads", {{"LINESTRING(0 915, 1920 700)", {}}});
+  // A bound of 1.5 minutes reaches 25 cells at road speed: the windows are
+  // smaller than the grid and overlap.
+  std::string text = kScenario;
+  text.replace(text.find("[thresholds.sites]\n"), 19, "[thresholds.sites]\nseat_full_min = 0.5\nseat_zero_min = 1.5\n");
+  const auto s = config::parse_scenario(text, "/tmp/s.toml");
+  sites::SiteLayers L;
+  L.towns = &towns;
+  L.roads = &roads;
+  std::ostringstream sink;
+  core::Log log(core::Verbosity::quiet, &sink);
+  core::CancelFlag cancel;
+  core::Progress progress(false, cancel);
+  const sites::WholeGridInputs inputs(grid, &slope, &elev);
+  sites::SiteRasterCollector cells(grid);
+  const auto r = sites::find_sites(ctx, grid, inputs, L, {}, s, log, progress, cells, 11);
+  REQUIRE(r.travel_min.size() == grid.cells());
+  const auto want = raster::cost_distance_from(r.friction_min_per_m, rows, cols, 30.0, seat_cells, 1.5);
+  std::size_t bad = 0, reached = 0, beyond = 0;
+  for (std::size_t k = 0; k < grid.cells(); ++k) {
+    const float a = r.travel_min[k], b = want[k];
+    if (!(a == b || (std::isinf(a) && std::isinf(b))) && ++bad <= 5) {
+      INFO("cell " << k << ": per seat " << a << ", multi-source " << b);
+      CHECK(a == b);
+    }
+    reached += std::isfinite(a);
+    beyond += std::isinf(a) && std::isfinite(r.friction_min_per_m[k]);
+  }
+  CHECK(bad == 0);
+  CHECK(reached > 60);
+  CHECK(beyond > 200);  // the bound is real: many passable cells are beyond it
 }
