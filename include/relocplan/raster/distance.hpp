@@ -198,7 +198,9 @@ class LocalCostDistance {
   double min_cost_per_m_ = 0;
   std::size_t radius_ = 0, side_rows_ = 0, side_cols_ = 0;
   std::size_t row0_ = 0, row1_ = 0, col0_ = 0, col1_ = 0;
-  std::vector<float> window_cost_;       // window-local friction of the current run
+  static constexpr std::size_t kTile = 64;  // friction is read in tiles of kTile x kTile cells
+  std::vector<float> window_cost_;       // window-local friction of the current run (tiles read so far)
+  std::vector<std::uint8_t> tile_loaded_;
   std::vector<double> accumulated_;      // window-local, +inf = not reached
   std::vector<std::uint32_t> touched_;   // window-local indices to reset
   RadixHeap heap_;  // (cost, global cell index)
