@@ -1,5 +1,5 @@
 // relocplan-samplegen: administrative areas, towns, reserve, water bodies,
-// roads, hazards, schools and clinics.  Part of main.cpp (included inside its
+// roads, hazards, schools and clinics.  Part of run.cpp (included inside its
 // anonymous namespace); no includes of its own.
 
 // ---------------------------------------------------------------------------

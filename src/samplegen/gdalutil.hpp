@@ -1,6 +1,7 @@
 // relocplan-samplegen: GDAL/OGR helpers for the layers beyond the DEM and the
-// villages.  This file is a part of main.cpp (included inside its anonymous
-// namespace, after the DEM and village code); it has no includes of its own.
+// villages.  This file is a part of run.cpp (included inside its anonymous
+// namespace, after the headers of the DEM and village code); it has no
+// includes of its own.
 
 // ---------------------------------------------------------------------------
 // Local metres (x east, v south from the DEM's upper-left corner) <-> EPSG:4545

@@ -1,5 +1,5 @@
 // relocplan-samplegen: geohazard points, schools and clinics.  Part of
-// main.cpp (included inside its anonymous namespace).
+// run.cpp (included inside its anonymous namespace).
 
 struct Hazard {
   int kind = 0;  // 0 landslide, 1 debris_flow, 2 collapse

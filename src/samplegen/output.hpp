@@ -1,5 +1,5 @@
 // relocplan-samplegen: writing layers.gpkg and hazard_points.shp.  Part of
-// main.cpp (included inside its anonymous namespace).
+// run.cpp (included inside its anonymous namespace).
 
 // polyline pieces inside [0, W] x [0, H] (Liang-Barsky per segment)
 std::vector<std::vector<Pt>> clipPolyline(const std::vector<Pt>& p, double W, double H) {

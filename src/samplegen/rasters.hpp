@@ -1,7 +1,7 @@
 // relocplan-samplegen: derived rasters (fragility, land cover) and the class
 // rasters behind the zoning polygons, all computed tile by tile from the
 // written DEM so that memory stays bounded whatever the area.  Part of
-// main.cpp (included inside its anonymous namespace).
+// run.cpp (included inside its anonymous namespace).
 
 // Shares of the area per class (thresholds on the scores below), tuned on the
 // default sample: rocky desertification grades potential..extreme, geohazard

@@ -1,5 +1,5 @@
 // relocplan-samplegen: the road network, routed on the coarse DEM along low
-// slopes.  Part of main.cpp (included inside its anonymous namespace).
+// slopes.  Part of run.cpp (included inside its anonymous namespace).
 
 struct Road {
   int level = 1;  // 1 trunk, 2 county, 3 township, 4 village

@@ -1,5 +1,5 @@
 // relocplan-samplegen: reservoirs, karst lakes and ponds, filled on the
-// written DEM.  Part of main.cpp (included inside its anonymous namespace).
+// written DEM.  Part of run.cpp (included inside its anonymous namespace).
 
 struct WaterBody {
   std::string kind;  // reservoir | lake | pond
