@@ -357,7 +357,7 @@ void print_plan(const Plan& p, std::ostream& out) {
     out << "\n             " << (s.sites->owa_order_weights.empty() ? "weighted linear combination" : "ordered weighted averaging")
         << ", " << s.sites->membership << " membership; strips of " << p.site_block_rows
         << " rows; about " << fixed(need_mb, 0)
-        << " MB (strips and search windows, or the patch mask and labels; the travel cost surface and travel time in scratch files)\n";
+        << " MB for strips and search windows, plus the runs of suitable cells (the travel cost surface and travel time go to scratch files)\n";
   }
   out << "output       " << p.output.string() << (p.output_exists ? " (exists: run needs --overwrite)" : "") << "\n";
 }

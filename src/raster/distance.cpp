@@ -407,22 +407,23 @@ double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::s
   // tile as the search first comes near a tile: a search that stops early
   // (at the first town) or reaches little reads little of its window.
   window_cost_.resize(side_rows_ * side_cols_);
-  const std::size_t tile_rows = (row1_ - row0_ + kTile - 1) / kTile, tile_cols = (col1_ - col0_ + kTile - 1) / kTile;
+  const std::size_t tile_rows = (row1_ - row0_ + kTileRows - 1) / kTileRows,
+                    tile_cols = (col1_ - col0_ + kTileCols - 1) / kTileCols;
   tile_loaded_.assign(tile_rows * tile_cols, 0);
   const auto load_tile = [&](std::size_t tr, std::size_t tc) {
     std::uint8_t& loaded = tile_loaded_[tr * tile_cols + tc];
     if (loaded) return;
     loaded = 1;
-    const std::size_t r0 = row0_ + tr * kTile, c0 = col0_ + tc * kTile;
-    surface_->read(r0, std::min(row1_, r0 + kTile), c0, std::min(col1_, c0 + kTile),
+    const std::size_t r0 = row0_ + tr * kTileRows, c0 = col0_ + tc * kTileCols;
+    surface_->read(r0, std::min(row1_, r0 + kTileRows), c0, std::min(col1_, c0 + kTileCols),
                    window_cost_.data() + (r0 - row0_) * side_cols_ + (c0 - col0_), side_cols_);
   };
   // Every tile that holds a cell of the 3 x 3 neighbourhood of (r, c): all a
   // settled cell's moves read.
   const auto load_around = [&](std::size_t r, std::size_t c) {
     const std::size_t lr = r - row0_, lc = c - col0_;
-    const std::size_t tr0 = (lr > 0 ? lr - 1 : 0) / kTile, tr1 = std::min(lr + 1, row1_ - row0_ - 1) / kTile;
-    const std::size_t tc0 = (lc > 0 ? lc - 1 : 0) / kTile, tc1 = std::min(lc + 1, col1_ - col0_ - 1) / kTile;
+    const std::size_t tr0 = (lr > 0 ? lr - 1 : 0) / kTileRows, tr1 = std::min(lr + 1, row1_ - row0_ - 1) / kTileRows;
+    const std::size_t tc0 = (lc > 0 ? lc - 1 : 0) / kTileCols, tc1 = std::min(lc + 1, col1_ - col0_ - 1) / kTileCols;
     for (std::size_t tr = tr0; tr <= tr1; ++tr)
       for (std::size_t tc = tc0; tc <= tc1; ++tc) load_tile(tr, tc);
   };

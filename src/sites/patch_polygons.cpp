@@ -1,15 +1,17 @@
-// The polygons of the site patches: the label raster polygonised with GDAL,
+// The polygons of the site patches: the label raster (expanded from the runs
+// of suitable cells as GDAL reads it) polygonised with GDAL,
 // each patch's polygons united into one valid geometry, and its small holes
 // filled.
 
 #include <gdal.h>
 #include <gdal_alg.h>
+#include <gdal_priv.h>
 #include <ogr_api.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cmath>
-#include <cstdio>
 #include <memory>
 #include <string>
 #include <utility>
@@ -84,38 +86,81 @@ GeomPtr unite_polygons(GEOSContextHandle_t ctx, const std::vector<GeomPtr>& part
   return valid_polygonal(ctx, polygonal_part(ctx, united.get()));
 }
 
+// The patch labels as a read-only raster band that GDAL reads row by row:
+// each row is expanded from the runs on request (one-row blocks, cached by
+// GDAL's block cache like any band's), so no label raster exists in memory.
+class RunLabelBand final : public GDALRasterBand {
+ public:
+  RunLabelBand(GDALDataset* ds, const SuitableRuns& runs, const std::vector<std::int32_t>& labels)
+      : runs_(runs), labels_(labels) {
+    poDS = ds;
+    nBand = 1;
+    eDataType = GDT_Int32;
+    eAccess = GA_ReadOnly;
+    nRasterXSize = ds->GetRasterXSize();
+    nRasterYSize = ds->GetRasterYSize();
+    nBlockXSize = nRasterXSize;
+    nBlockYSize = 1;
+  }
+  double GetNoDataValue(int* has) override {
+    if (has) *has = TRUE;
+    return 0;
+  }
+
+ protected:
+  CPLErr IReadBlock(int /*block_x*/, int block_y, void* image) override {
+    auto* out = static_cast<std::int32_t*>(image);
+    std::fill(out, out + nBlockXSize, 0);
+    const auto r = static_cast<std::size_t>(block_y);
+    for (std::size_t k = runs_.row_begin(r); k < runs_.row_begin(r + 1); ++k)
+      if (labels_[k] != 0) std::fill(out + runs_.begin(k), out + runs_.end(k), labels_[k]);
+    return CE_None;
+  }
+
+ private:
+  const SuitableRuns& runs_;
+  const std::vector<std::int32_t>& labels_;
+};
+
+class RunLabelDataset final : public GDALDataset {
+ public:
+  RunLabelDataset(const raster::Grid& grid, const SuitableRuns& runs, const std::vector<std::int32_t>& labels)
+      : geotransform_(grid.geotransform()) {
+    nRasterXSize = static_cast<int>(grid.cols());
+    nRasterYSize = static_cast<int>(grid.rows());
+    SetBand(1, new RunLabelBand(this, runs, labels));
+  }
+  CPLErr GetGeoTransform(double* transform) override {
+    std::copy(geotransform_.begin(), geotransform_.end(), transform);
+    return CE_None;
+  }
+
+ private:
+  std::array<double, 6> geotransform_;
+};
+
 }  // namespace
 
 std::vector<std::vector<GeomPtr>> polygonize_labels(GEOSContextHandle_t ctx, const raster::Grid& grid,
-                                                     std::vector<std::int32_t>& labels, std::int32_t count,
-                                                     core::Progress* progress, double lo, double hi) {
+                                                     const SuitableRuns& runs, const std::vector<std::int32_t>& labels,
+                                                     std::int32_t count, core::Progress* progress, double lo, double hi) {
   constexpr auto int_max = static_cast<std::size_t>(INT_MAX);
   if (grid.rows() > int_max || grid.cols() > int_max)
     throw core::InputError("site patches: the analysis grid (" + std::to_string(grid.rows()) + " x " +
                            std::to_string(grid.cols()) + " cells) is too large for GDAL's raster size");
-  GDALDriverH mem_raster = GDALGetDriverByName("MEM");
+  if (labels.size() != runs.size() || runs.rows() != grid.rows() || runs.cols() != grid.cols())
+    throw core::InternalError("site patches: " + std::to_string(labels.size()) + " labels for " +
+                              std::to_string(runs.size()) + " runs");
   GDALDriverH mem_vector = GDALGetDriverByName("Memory");
-  if (!mem_raster || !mem_vector)
-    throw core::InternalError("GDAL's MEM and Memory drivers are not registered (GDALAllRegister was not called)");
+  if (!mem_vector)
+    throw core::InternalError("GDAL's Memory driver is not registered (GDALAllRegister was not called)");
 
-  // A MEM band over our own label buffer: no copy of the labels.
-  raster::DatasetPtr ds(GDALCreate(mem_raster, "", static_cast<int>(grid.cols()), static_cast<int>(grid.rows()), 0,
-                                   GDT_Int32, nullptr));
-  if (!ds) throw core::InternalError("cannot create an in-memory raster for the patch labels: " + core::last_gdal_error());
-  char pointer_option[64];
-  std::snprintf(pointer_option, sizeof pointer_option, "DATAPOINTER=%p", static_cast<void*>(labels.data()));
-  char* band_options[] = {pointer_option, nullptr};
-  if (GDALAddBand(ds.get(), GDT_Int32, band_options) != CE_None)
-    throw core::InternalError("cannot wrap the patch labels as a raster band: " + core::last_gdal_error());
-  std::array<double, 6> gt = grid.geotransform();
-  if (GDALSetGeoTransform(ds.get(), gt.data()) != CE_None)
-    throw core::InternalError("cannot set the geotransform of the patch labels: " + core::last_gdal_error());
-  GDALRasterBandH band = GDALGetRasterBand(ds.get(), 1);
+  // The label raster, expanded row by row from the runs as GDAL reads it.
+  RunLabelDataset ds(grid, runs, labels);
+  GDALRasterBandH band = GDALGetRasterBand(&ds, 1);
   if (!band) throw core::InternalError("cannot access the patch label band: " + core::last_gdal_error());
   // Label 0 (not suitable, or dropped) is nodata, so the band's nodata mask
   // keeps it out of the polygons.
-  if (GDALSetRasterNoDataValue(band, 0) != CE_None)
-    throw core::InternalError("cannot set nodata on the patch labels: " + core::last_gdal_error());
   GDALRasterBandH mask = GDALGetMaskBand(band);
   if (!mask) throw core::InternalError("cannot get the mask of the patch labels: " + core::last_gdal_error());
 

@@ -1,5 +1,5 @@
-// From suitable cells to site polygons (see patches.hpp): connected-component
-// labelling of the suitability mask, and the flow from patches through
+// From suitable cells to site polygons (see patches.hpp): the suitable cells
+// as runs, connected-component labelling of the runs, and the flow from patches through
 // polygons, filled holes and simplification to sites, split where too large.
 
 #include "relocplan/sites/patches.hpp"
@@ -57,7 +57,86 @@ void check_option(const char* name, double value, bool zero_allowed, bool infini
                               (infinity_allowed ? "" : " and finite") + ", got " + std::to_string(value));
 }
 
+void check_options(const PatchOptions& options) {
+  check_option("min_area_m2", options.min_area_m2, true, false);
+  check_option("min_hole_m2", options.min_hole_m2, true, false);
+  check_option("max_site_area_m2", options.max_site_area_m2, false, true);
+  check_option("simplify_m", options.simplify_m, true, false);
+}
+
 }  // namespace
+
+SuitableRuns::SuitableRuns(std::size_t rows, std::size_t cols) : rows_(rows), cols_(cols), row_start_{0} {
+  if (cols > std::numeric_limits<std::uint32_t>::max())
+    throw core::InputError("site patches: a grid of " + std::to_string(cols) + " columns is too wide for 32-bit columns");
+}
+
+void SuitableRuns::add_rows(std::size_t row0, std::size_t nrows, const std::uint8_t* mask) {
+  if (row0 != rows_added() || row0 + nrows > rows_)
+    throw core::InternalError("site patches: rows " + std::to_string(row0) + "-" + std::to_string(row0 + nrows) +
+                              " added after " + std::to_string(rows_added()) + " of " + std::to_string(rows_) + " rows");
+  for (std::size_t r = 0; r < nrows; ++r) {
+    const std::uint8_t* row = mask + r * cols_;
+    for (std::size_t c = 0; c < cols_;) {
+      if (!row[c]) {
+        ++c;
+        continue;
+      }
+      const std::size_t from = c;
+      while (c < cols_ && row[c]) ++c;
+      begin_.push_back(static_cast<std::uint32_t>(from));
+      end_.push_back(static_cast<std::uint32_t>(c));
+    }
+    row_start_.push_back(begin_.size());
+  }
+}
+
+std::size_t SuitableRuns::bytes() const {
+  return row_start_.capacity() * sizeof(std::size_t) + (begin_.capacity() + end_.capacity()) * sizeof(std::uint32_t);
+}
+
+std::vector<std::int32_t> label_runs(const SuitableRuns& runs, std::int32_t* count) {
+  if (runs.size() >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    throw core::InputError("site patches: " + std::to_string(runs.size()) + " runs of suitable cells are too many for 32-bit patch labels");
+  // Pass 1: provisional labels, a run joined to every run of the row above
+  // that touches it, at a corner included (8-connectedness): [b0, b1) above
+  // touches [a0, a1) when b0 <= a1 and b1 >= a0. Equivalences go to a
+  // union-find forest.
+  std::vector<std::int32_t> labels(runs.size(), 0);
+  std::vector<std::int32_t> parent{0};  // parent[0] is the background, never used
+  for (std::size_t r = 0; r < runs.rows_added(); ++r) {
+    const std::size_t above0 = r > 0 ? runs.row_begin(r - 1) : 0, above1 = runs.row_begin(r);
+    std::size_t j = above0;
+    for (std::size_t k = runs.row_begin(r); k < runs.row_begin(r + 1); ++k) {
+      const std::uint32_t a0 = runs.begin(k), a1 = runs.end(k);
+      // Runs above that end before this one's corner touch neither it nor a later run.
+      while (j < above1 && runs.end(j) < a0) ++j;
+      std::int32_t label = 0;
+      for (std::size_t i = j; i < above1 && runs.begin(i) <= a1; ++i) {
+        if (label == 0)
+          label = labels[i];
+        else if (labels[i] != label)
+          unite(parent, label, labels[i]);
+      }
+      if (label == 0) {
+        label = static_cast<std::int32_t>(parent.size());
+        parent.push_back(label);
+      }
+      labels[k] = label;
+    }
+  }
+  // Pass 2: final labels in scan order of first runs, which is the scan
+  // order of first cells: a component's first cell begins its first run.
+  std::vector<std::int32_t> final_of_root(parent.size(), 0);
+  std::int32_t next = 0;
+  for (std::int32_t& l : labels) {
+    const auto root = static_cast<std::size_t>(find_root(parent, l));
+    if (final_of_root[root] == 0) final_of_root[root] = ++next;
+    l = final_of_root[root];
+  }
+  if (count) *count = next;
+  return labels;
+}
 
 std::vector<std::int32_t> label_components(const std::vector<std::uint8_t>& mask, std::size_t rows, std::size_t cols,
                                            std::int32_t* count) {
@@ -68,73 +147,44 @@ std::vector<std::int32_t> label_components(const std::vector<std::uint8_t>& mask
   if (mask.size() != cells)
     throw core::InternalError("label_components: the mask holds " + std::to_string(mask.size()) +
                               " cells, the grid " + std::to_string(rows) + " x " + std::to_string(cols));
-  // Every cell could start a provisional label, and labels are int32.
-  if (cells >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
-    throw core::InputError("label_components: a grid of " + std::to_string(cells) +
-                           " cells is too large for 32-bit patch labels");
-
-  // Pass 1: provisional labels; the already visited neighbours of an
-  // 8-connected cell are W, NW, N and NE. Equivalences go to a union-find forest.
+  SuitableRuns runs(rows, cols);
+  runs.add_rows(0, rows, mask.data());
+  const std::vector<std::int32_t> run_labels = label_runs(runs, count);
   std::vector<std::int32_t> labels(cells, 0);
-  std::vector<std::int32_t> parent{0};  // parent[0] is the background, never used
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < cols; ++c) {
-      const std::size_t i = r * cols + c;
-      if (!mask[i]) continue;
-      std::int32_t label = 0;
-      const auto join = [&](std::int32_t n) {
-        if (n == 0) return;
-        if (label == 0)
-          label = n;
-        else if (n != label)
-          unite(parent, label, n);
-      };
-      if (c > 0) join(labels[i - 1]);
-      if (r > 0) {
-        if (c > 0) join(labels[i - cols - 1]);
-        join(labels[i - cols]);
-        if (c + 1 < cols) join(labels[i - cols + 1]);
-      }
-      if (label == 0) {
-        label = static_cast<std::int32_t>(parent.size());
-        parent.push_back(label);
-      }
-      labels[i] = label;
-    }
-  }
-
-  // Pass 2: final labels in scan order of first cells. A component's first
-  // cell had no labelled neighbour, so it opened a provisional label, and the
-  // scan meets it before any other cell of the component.
-  std::vector<std::int32_t> final_of_root(parent.size(), 0);
-  std::int32_t next = 0;
-  for (std::int32_t& l : labels) {
-    if (l == 0) continue;
-    const auto root = static_cast<std::size_t>(find_root(parent, l));
-    if (final_of_root[root] == 0) final_of_root[root] = ++next;
-    l = final_of_root[root];
-  }
-  if (count) *count = next;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t k = runs.row_begin(r); k < runs.row_begin(r + 1); ++k)
+      std::fill(labels.begin() + static_cast<std::ptrdiff_t>(r * cols + runs.begin(k)),
+                labels.begin() + static_cast<std::ptrdiff_t>(r * cols + runs.end(k)), run_labels[k]);
   return labels;
 }
 
 std::vector<SitePolygon> suitable_patches_to_sites(GEOSContextHandle_t ctx, const raster::Grid& grid,
                                                    const std::vector<std::uint8_t>& suitable,
                                                    const PatchOptions& options, core::Progress* progress) {
-  check_option("min_area_m2", options.min_area_m2, true, false);
-  check_option("min_hole_m2", options.min_hole_m2, true, false);
-  check_option("max_site_area_m2", options.max_site_area_m2, false, true);
-  check_option("simplify_m", options.simplify_m, true, false);
+  check_options(options);
   if (suitable.size() != grid.cells())
     throw core::InternalError("site patches: the suitability mask holds " + std::to_string(suitable.size()) +
                               " cells, the grid " + std::to_string(grid.cells()));
+  SuitableRuns runs(grid.rows(), grid.cols());
+  runs.add_rows(0, grid.rows(), suitable.data());
+  return suitable_patches_to_sites(ctx, grid, runs, options, progress);
+}
+
+std::vector<SitePolygon> suitable_patches_to_sites(GEOSContextHandle_t ctx, const raster::Grid& grid,
+                                                   const SuitableRuns& runs, const PatchOptions& options,
+                                                   core::Progress* progress) {
+  check_options(options);
+  if (runs.rows() != grid.rows() || runs.cols() != grid.cols() || runs.rows_added() != grid.rows())
+    throw core::InternalError("site patches: the suitable runs cover " + std::to_string(runs.rows_added()) + " of " +
+                              std::to_string(runs.rows()) + " x " + std::to_string(runs.cols()) + " cells, the grid " +
+                              std::to_string(grid.rows()) + " x " + std::to_string(grid.cols()));
   const auto report = [progress](double fraction) {
     if (progress) progress->update(fraction);
   };
   report(0.0);
 
   std::int32_t count = 0;
-  std::vector<std::int32_t> labels = label_components(suitable, grid.rows(), grid.cols(), &count);
+  std::vector<std::int32_t> labels = label_runs(runs, &count);
   report(0.05);
 
   // Cells and first cell of every label; labels are in scan order of first
@@ -142,10 +192,12 @@ std::vector<SitePolygon> suitable_patches_to_sites(GEOSContextHandle_t ctx, cons
   const auto n_labels = static_cast<std::size_t>(count) + 1;
   std::vector<std::int64_t> cells_of(n_labels, 0);
   std::vector<std::size_t> first_cell(n_labels, 0);
-  for (std::size_t i = 0; i < labels.size(); ++i) {
-    const auto l = static_cast<std::size_t>(labels[i]);
-    if (l != 0 && cells_of[l]++ == 0) first_cell[l] = i;
-  }
+  for (std::size_t r = 0; r < runs.rows(); ++r)
+    for (std::size_t k = runs.row_begin(r); k < runs.row_begin(r + 1); ++k) {
+      const auto l = static_cast<std::size_t>(labels[k]);
+      if (cells_of[l] == 0) first_cell[l] = r * runs.cols() + runs.begin(k);
+      cells_of[l] += runs.end(k) - runs.begin(k);
+    }
   // Patches below min_area are dropped by cell count, before any geometry, so
   // that simplification cannot tip a patch at the threshold either way.
   std::vector<char> keep(n_labels, 0);
@@ -158,7 +210,7 @@ std::vector<SitePolygon> suitable_patches_to_sites(GEOSContextHandle_t ctx, cons
   for (std::int32_t& l : labels)
     if (l != 0 && !keep[static_cast<std::size_t>(l)]) l = 0;
 
-  std::vector<std::vector<GeomPtr>> polygons = polygonize_labels(ctx, grid, labels, count, progress, 0.05, 0.5);
+  std::vector<std::vector<GeomPtr>> polygons = polygonize_labels(ctx, grid, runs, labels, count, progress, 0.05, 0.5);
   std::vector<std::int32_t>().swap(labels);  // the labels are not needed any more
 
   const double tolerance_m = options.simplify_m > 0 ? options.simplify_m : grid.cell_size() / 2;

@@ -79,10 +79,6 @@ void seat_travel_times(const raster::CostSurface& friction, double cell, const s
 // distances kept for the site figures (12), burn and distance scratch (6),
 // the sink's conversions (8), with room for GDAL's rasterising copies.
 constexpr std::size_t kStripBytesPerCell = 100;
-// Whole-grid bytes a cell while patches are traced: the suitable-cell mask
-// (1) and the patch labels (4). The travel cost surface and the seat travel
-// time live in grid stores (scratch files in a run).
-constexpr double kWholeGridBytesPerCell = 5.0;
 
 std::string site_id(const char* prefix, std::size_t i) {
   std::ostringstream os;
@@ -223,7 +219,7 @@ double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const
     window = std::max(window, static_cast<double>(raster::LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols()) +
                                                   std::min(side, grid.rows()) * std::min(side, grid.cols()) * 4));
   }
-  return std::max(static_cast<double>(grid.cells()) * kWholeGridBytesPerCell, strips + window);
+  return strips + window;
 }
 
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes) {
@@ -290,15 +286,18 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   // to the sink; the suitable cells kept as a mask for the patches.
   progress.begin("site suitability");
   const double threshold = th.value("sites", "suitability_threshold");
-  std::vector<std::uint8_t> suitable(grid.cells());
+  SuitableRuns suitable(rows, cols);
   StripValues v;
+  std::vector<std::uint8_t> mask;
   for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
     cells.compute(blocks[bi].row0, blocks[bi].rows(), v);
     sink.write(v.row0, v.rows, v.suitability.data(), v.classes.data(), v.constraints.data());
-    std::uint8_t* m = suitable.data() + v.row0 * cols;
-    for (std::size_t k = 0; k < v.suitability.size(); ++k) m[k] = v.constraints[k] == 0 && v.suitability[k] >= threshold;
+    mask.resize(v.suitability.size());
+    for (std::size_t k = 0; k < v.suitability.size(); ++k) mask[k] = v.constraints[k] == 0 && v.suitability[k] >= threshold;
+    suitable.add_rows(v.row0, v.rows, mask.data());
     progress.update(static_cast<double>(bi + 1) / static_cast<double>(blocks.size()));
   }
+  std::vector<std::uint8_t>().swap(mask);
   progress.end();
 
   lap("suitability");
@@ -313,7 +312,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
   // outline would cut into excluded cells next to the patch.
   po.simplify_m = 1e-3 * cell;
   auto polygons = suitable_patches_to_sites(ctx, grid, suitable, po, &progress);
-  std::vector<std::uint8_t>().swap(suitable);
+  suitable = SuitableRuns(0, 0);
   std::vector<std::pair<vector::GeomPtr, std::string>> shapes;  // geometry, source
   for (auto& p : polygons) shapes.emplace_back(std::move(p.geometry), "generated");
   std::vector<std::size_t> planned_index;

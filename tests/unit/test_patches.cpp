@@ -471,3 +471,106 @@ TEST_CASE("patches: no suitable cells, invalid options, cancellation", "[patches
   flag.request();
   CHECK_THROWS_AS(suitable_patches_to_sites(geos.get(), grid, m, o, &progress), relocplan::core::Cancelled);
 }
+
+namespace {
+
+// Reference labelling: a flood fill from each unlabelled cell in scan order,
+// 8-connected, numbering components by their first cell.
+std::vector<std::int32_t> flood_labels(const std::vector<std::uint8_t>& m, std::size_t rows, std::size_t cols,
+                                       std::int32_t& count) {
+  std::vector<std::int32_t> l(m.size(), 0);
+  count = 0;
+  std::vector<std::size_t> stack;
+  for (std::size_t start = 0; start < m.size(); ++start) {
+    if (!m[start] || l[start]) continue;
+    l[start] = ++count;
+    stack.push_back(start);
+    while (!stack.empty()) {
+      const std::size_t k = stack.back();
+      stack.pop_back();
+      const auto r = static_cast<long>(k / cols), c = static_cast<long>(k % cols);
+      for (long dr = -1; dr <= 1; ++dr)
+        for (long dc = -1; dc <= 1; ++dc) {
+          const long nr = r + dr, nc = c + dc;
+          if (nr < 0 || nc < 0 || nr >= static_cast<long>(rows) || nc >= static_cast<long>(cols)) continue;
+          const auto j = static_cast<std::size_t>(nr) * cols + static_cast<std::size_t>(nc);
+          if (m[j] && !l[j]) {
+            l[j] = count;
+            stack.push_back(j);
+          }
+        }
+    }
+  }
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("runs of suitable cells: labels equal a flood fill's on random masks", "[patches][runs]") {
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+    const std::size_t rows = 20 + seed * 3, cols = 15 + seed * 5;
+    // Blobs of several sizes, and salt-and-pepper masks whose runs touch only at corners.
+    std::vector<std::uint8_t> m = seed % 3 == 0 ? std::vector<std::uint8_t>(rows * cols, 0)
+                                                : blobs(rows, cols, seed, static_cast<int>(1 + seed % 4), 0.5);
+    if (seed % 3 == 0) {
+      std::uint64_t x = seed * 0x9E3779B97F4A7C15ull;
+      for (auto& v : m) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        v = (x % 100) < 45;
+      }
+    }
+    INFO("seed " << seed << ", " << rows << " x " << cols);
+    std::int32_t want_n = 0, got_n = -1;
+    const auto want = flood_labels(m, rows, cols, want_n);
+    CHECK(label_components(m, rows, cols, &got_n) == want);
+    CHECK(got_n == want_n);
+    CHECK(want_n > 1);
+    // Runs added strip by strip are the runs of the whole mask.
+    relocplan::sites::SuitableRuns whole(rows, cols), strips(rows, cols);
+    whole.add_rows(0, rows, m.data());
+    for (std::size_t r = 0; r < rows; r += 7) strips.add_rows(r, std::min<std::size_t>(7, rows - r), m.data() + r * cols);
+    REQUIRE(strips.size() == whole.size());
+    std::size_t cells = 0;
+    for (std::size_t k = 0; k < whole.size(); ++k) {
+      CHECK(strips.begin(k) == whole.begin(k));
+      CHECK(strips.end(k) == whole.end(k));
+      cells += whole.end(k) - whole.begin(k);
+    }
+    CHECK(cells == static_cast<std::size_t>(std::count(m.begin(), m.end(), 1)));
+    CHECK(relocplan::sites::label_runs(strips).size() == strips.size());
+  }
+}
+
+TEST_CASE("runs of suitable cells: rows must come in order, and sites from runs equal sites from the mask",
+          "[patches][runs]") {
+  relocplan::sites::SuitableRuns runs(4, 3);
+  const std::vector<std::uint8_t> row(3, 1);
+  CHECK_THROWS_AS(runs.add_rows(1, 1, row.data()), relocplan::core::InternalError);
+  runs.add_rows(0, 1, row.data());
+  CHECK_THROWS_AS(runs.add_rows(0, 1, row.data()), relocplan::core::InternalError);
+  CHECK_THROWS_AS(runs.add_rows(1, 4, row.data()), relocplan::core::InternalError);
+
+  GeosContext geos;
+  GEOSContextHandle_t ctx = geos.get();
+  const Grid grid = grid_of(50, 60);
+  const auto m = blobs(50, 60, 11, 3, 0.5);
+  PatchOptions o;
+  o.min_area_m2 = 4 * grid.cell_area();
+  o.min_hole_m2 = 6 * grid.cell_area();
+  o.max_site_area_m2 = 120 * grid.cell_area();
+  relocplan::sites::SuitableRuns strips(50, 60);
+  for (std::size_t r = 0; r < 50; r += 9) strips.add_rows(r, std::min<std::size_t>(9, 50 - r), m.data() + r * 60);
+  const auto from_mask = suitable_patches_to_sites(ctx, grid, m, o);
+  const auto from_runs = suitable_patches_to_sites(ctx, grid, strips, o);
+  REQUIRE(from_mask.size() > 3);
+  REQUIRE(from_runs.size() == from_mask.size());
+  for (std::size_t i = 0; i < from_mask.size(); ++i) {
+    CHECK(from_runs[i].patch_id == from_mask[i].patch_id);
+    CHECK(from_runs[i].part == from_mask[i].part);
+    CHECK(GEOSEqualsExact_r(ctx, from_runs[i].geometry.get(), from_mask[i].geometry.get(), 0.0) == 1);
+  }
+  // Runs that do not cover the grid are refused.
+  relocplan::sites::SuitableRuns partial(50, 60);
+  partial.add_rows(0, 10, m.data());
+  CHECK_THROWS_AS(suitable_patches_to_sites(ctx, grid, partial, o), relocplan::core::InternalError);
+}

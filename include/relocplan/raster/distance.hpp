@@ -198,7 +198,9 @@ class LocalCostDistance {
   double min_cost_per_m_ = 0;
   std::size_t radius_ = 0, side_rows_ = 0, side_cols_ = 0;
   std::size_t row0_ = 0, row1_ = 0, col0_ = 0, col1_ = 0;
-  static constexpr std::size_t kTile = 64;  // friction is read in tiles of kTile x kTile cells
+  // Friction is read in tiles of kTileRows x kTileCols cells: wide tiles,
+  // since a scratch file is read a tile row at a time (one system call each).
+  static constexpr std::size_t kTileRows = 64, kTileCols = 512;
   std::vector<float> window_cost_;       // window-local friction of the current run (tiles read so far)
   std::vector<std::uint8_t> tile_loaded_;
   std::vector<double> accumulated_;      // window-local, +inf = not reached

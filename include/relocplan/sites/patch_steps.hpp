@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "relocplan/raster/grid.hpp"
+#include "relocplan/sites/patches.hpp"
 #include "relocplan/vector/geos.hpp"
 
 namespace relocplan::core {
@@ -22,18 +23,19 @@ namespace relocplan::sites {
 // ---------------------------------------------------------------------------
 // Polygons of the patches (patch_polygons.cpp)
 
-// The polygons of every label, indexed by label (1..count). Cells labelled 0
-// are left out. GDALPolygonize with 8-connectedness gives one polygon per
-// component (components never touch, not even at a corner), but nothing here
-// relies on it: every polygon goes to its label's list and they are united
-// later. Progress goes from `lo` to `hi`.
+// The polygons of every label, indexed by label (1..count): the runs of
+// `runs` with their label `labels[k]` (0 leaves a run out). GDALPolygonize
+// with 8-connectedness gives one polygon per component (components never
+// touch, not even at a corner), but nothing here relies on it: every polygon
+// goes to its label's list and they are united later. Progress goes from `lo`
+// to `hi`.
 //
-// The whole raster is polygonised at once: the labels are Int32 (4 bytes a
-// cell) and the polygons of all patches live in memory together. A grid that
-// does not fit in RAM would need a tiled version (polygonise blocks, then
-// join the polygons of labels cut by block edges).
+// GDAL reads the label raster row by row from a band that expands each row
+// from its runs, so no label raster is held: memory grows with the runs and
+// the polygons, not with the grid.
 std::vector<std::vector<vector::GeomPtr>> polygonize_labels(GEOSContextHandle_t ctx, const raster::Grid& grid,
-                                                             std::vector<std::int32_t>& labels, std::int32_t count,
+                                                             const SuitableRuns& runs,
+                                                             const std::vector<std::int32_t>& labels, std::int32_t count,
                                                              core::Progress* progress, double lo, double hi);
 
 // The patch as one valid Polygon/MultiPolygon. GDALPolygonize joins cells

@@ -55,6 +55,40 @@ struct SitePolygon {
   double area_m2 = 0;        // area of `geometry`
 };
 
+// The suitable cells as runs: for each row, the maximal runs of suitable
+// cells [begin, end) in column order. A province's mask costs 12 bytes a run
+// (and 8 a row) instead of a byte a cell; the patches are labelled and
+// polygonised from the runs.
+class SuitableRuns {
+ public:
+  SuitableRuns(std::size_t rows, std::size_t cols);
+  // The next rows [row0, row0 + nrows), in order from row 0: nonzero = suitable.
+  void add_rows(std::size_t row0, std::size_t nrows, const std::uint8_t* mask);
+  std::size_t rows() const { return rows_; }
+  std::size_t cols() const { return cols_; }
+  std::size_t rows_added() const { return row_start_.size() - 1; }
+  std::size_t size() const { return begin_.size(); }
+  // Runs of row r: indices [row_begin(r), row_begin(r + 1)).
+  std::size_t row_begin(std::size_t r) const { return row_start_[r]; }
+  std::uint32_t begin(std::size_t k) const { return begin_[k]; }
+  std::uint32_t end(std::size_t k) const { return end_[k]; }
+  std::size_t bytes() const;
+
+ private:
+  std::size_t rows_, cols_;
+  std::vector<std::size_t> row_start_;
+  std::vector<std::uint32_t> begin_, end_;
+};
+
+// 8-connected components of the runs: a label per run, 1..count in raster
+// scan order of each component's first cell (as label_components).
+std::vector<std::int32_t> label_runs(const SuitableRuns& runs, std::int32_t* count = nullptr);
+
+// Runs -> site polygons, ordered by patch_id then part (see below).
+std::vector<SitePolygon> suitable_patches_to_sites(GEOSContextHandle_t ctx, const raster::Grid& grid,
+                                                   const SuitableRuns& suitable, const PatchOptions& options,
+                                                   core::Progress* progress = nullptr);
+
 // `suitable` (rows*cols, row-major, nonzero = suitable) -> site polygons,
 // ordered by patch_id then part.
 //

@@ -14,9 +14,10 @@
 // the county seats go to grid stores (scratch files in a run; see
 // raster::GridStore): the searches over the surface read it window by
 // window, one bounded search per county seat merges its window into the
-// seat travel time, and the strips read that back. What stays whole-grid in
-// memory is the suitable-cell mask and the patch labels while patches are
-// traced (5 bytes a cell); see site_search_bytes. A site's access (travel
+// seat travel time, and the strips read that back. The suitable cells are
+// kept as runs of rows (SuitableRuns), labelled and polygonised from the
+// runs: nothing of the site search is held whole-grid in memory; see
+// site_search_bytes. A site's access (travel
 // time to the nearest town) is a search from the site outwards that stops at
 // the first town.
 
@@ -149,11 +150,12 @@ struct SiteLayers {
 };
 
 // Peak memory of the site search in bytes, with grid stores for the travel
-// cost surface and the seat travel time: the suitable-cell mask and the patch
-// labels (5 bytes a cell while patches are traced), or the strip buffers of
-// `block_rows` rows (about 100 bytes a cell of a strip) with the larger of
-// the search windows (the seat search's and the access search's: the reach
-// of their bound at road speed), whichever is larger.
+// cost surface and the seat travel time: the strip buffers of `block_rows`
+// rows (about 100 bytes a cell of a strip) and the larger of the search
+// windows (the seat search's and the access search's: the reach of their
+// bound at road speed). The suitable cells come on top as runs (16 bytes a
+// run of suitable cells in a row, with its label while patches are traced),
+// which only the run can count.
 double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario);
 // The strip height that keeps the strip buffers within `bytes`.
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
