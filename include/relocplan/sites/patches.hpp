@@ -56,7 +56,7 @@ struct SitePolygon {
 };
 
 // The suitable cells as runs: for each row, the maximal runs of suitable
-// cells [begin, end) in column order. A province's mask costs 12 bytes a run
+// cells [begin, end) in column order. A province's mask costs 8 bytes a run
 // (and 8 a row) instead of a byte a cell; the patches are labelled and
 // polygonised from the runs.
 class SuitableRuns {
