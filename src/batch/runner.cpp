@@ -22,6 +22,7 @@
 
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/text.hpp"
 #include "relocplan/io/checksum.hpp"
 #include "relocplan/io/output.hpp"
 
@@ -145,9 +146,8 @@ class Display {
     os << "batch [" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << finished << "/" << total
        << " jobs finished, " << running.size() << " running\n";
     for (const auto& r : running)
-      os << "  " << std::left << std::setw(40) << jobs[r.index].id.substr(0, 40) << " " << std::setw(24)
-         << r.stage.substr(0, 24) << " " << std::right << std::setw(3) << static_cast<int>(r.fraction * 100.0)
-         << "%\n";
+      os << "  " << core::fit_width(jobs[r.index].id, 40) << " " << core::fit_width(r.stage, 24) << " " << std::right
+         << std::setw(3) << static_cast<int>(r.fraction * 100.0) << "%\n";
     lines_ = 1 + running.size();
     err_ << os.str() << std::flush;
   }

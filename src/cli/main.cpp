@@ -25,6 +25,7 @@
 #include "relocplan/batch/summary.hpp"
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/text.hpp"
 #include "relocplan/core/log.hpp"
 #include "relocplan/core/progress.hpp"
 #include "relocplan/core/version.hpp"
@@ -96,7 +97,7 @@ int show_status(const relocplan::batch::BatchPlan& plan, bool json) {
   std::size_t width = 10;
   for (const auto& s : status) {
     ++counts[s.state];
-    width = std::max(width, s.id.size());
+    width = std::max(width, relocplan::core::display_width(s.id));
   }
   for (const auto& s : status) {
     if (json) {
@@ -107,7 +108,7 @@ int show_status(const relocplan::batch::BatchPlan& plan, bool json) {
                 << "\n";
       continue;
     }
-    std::cout << "  " << std::left << std::setw(static_cast<int>(width)) << s.id << "  " << std::setw(8)
+    std::cout << "  " << relocplan::core::fit_width(s.id, width) << "  " << std::left << std::setw(8)
               << relocplan::batch::to_string(s.state);
     if (s.state == JobState::failed && s.exit_code != 0) std::cout << "  exit code " << s.exit_code << ":";
     if (!s.detail.empty()) std::cout << (s.state == JobState::failed && s.exit_code != 0 ? " " : "  ") << s.detail;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/text.hpp"
 
 namespace relocplan::config {
 
@@ -41,7 +42,7 @@ std::string describe_value(const toml::node& node) {
     os << type_name(node);
   }
   std::string s = os.str();
-  if (s.size() > 60) s = s.substr(0, 57) + "...";
+  if (s.size() > 60) s = std::string(core::cut_utf8(s, 57)) + "...";
   return s;
 }
 
