@@ -243,11 +243,22 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   const auto vector_inputs = config::vector_inputs(s);
   for (const auto& [name, input] : vector_inputs) {
     if (!*input) continue;
+    const auto warn = [&](const vector::Features& f, std::size_t count) {
+      if (f.repaired > 0)
+        log.warn((*input)->key + ": " + std::to_string(f.repaired) + " invalid geometr" +
+                 (f.repaired == 1 ? "y was" : "ies were") + " repaired (GEOS MakeValid)");
+      if (count == 0) log.warn((*input)->key + ": layer '" + f.layer_name + "' holds no features");
+    };
+    if (std::string_view(name) == "desertification") {
+      // Only burnt onto the strips of the terrain stage: read again strip by
+      // strip instead of held (a province's map has hundreds of thousands of polygons).
+      auto st = std::make_unique<vector::ThematicStream>(**input, plan.working_crs, plan.geos->get());
+      warn(st->info(), st->size());
+      plan.streamed.emplace(name, std::move(st));
+      continue;
+    }
     vector::Features f = vector::read_thematic(**input, plan.working_crs, plan.geos->get());
-    if (f.repaired > 0)
-      log.warn((*input)->key + ": " + std::to_string(f.repaired) + " invalid geometr" + (f.repaired == 1 ? "y was" : "ies were") +
-               " repaired (GEOS MakeValid)");
-    if (f.size() == 0) log.warn((*input)->key + ": layer '" + f.layer_name + "' holds no features");
+    warn(f, f.size());
     plan.thematic.emplace(name, std::move(f));
   }
 
@@ -324,14 +335,18 @@ void print_plan(const Plan& p, std::ostream& out) {
   if (p.fragility)
     out << "fragility    " << p.fragility->info().path.string() << " (" << p.fragility->info().crs_name << ", "
         << (p.fragility->info().resampled ? "warped, " + s.fragility->resampling : std::string("read directly")) << ")\n";
-  for (const auto& [name, features] : p.thematic)
-    out << std::left << std::setw(16) << name << features.path.filename().string() << " (layer '" << features.layer_name
-        << "', " << features.size() << " features, " << features.source_crs.describe() << ")\n";
+  std::map<std::string, std::pair<const vector::Features*, std::size_t>> layers;
+  for (const auto& [name, features] : p.thematic) layers[name] = {&features, features.size()};
+  for (const auto& [name, st] : p.streamed) layers[name] = {&st->info(), st->size()};
+  for (const auto& [name, layer] : layers)
+    out << std::left << std::setw(16) << name << layer.first->path.filename().string() << " (layer '"
+        << layer.first->layer_name << "', " << layer.second << " features, " << layer.first->source_crs.describe()
+        << ")\n";
   const char* all_layers[] = {"hazard_points", "susceptibility", "flood_zone", "desertification", "reserve",
                               "redline",       "roads",          "towns",      "counties"};
   std::string missing;
   for (const char* n : all_layers)
-    if (!p.thematic.count(n)) missing += std::string(missing.empty() ? "" : ", ") + n;
+    if (!p.layer_info(n)) missing += std::string(missing.empty() ? "" : ", ") + n;
   if (!s.landcover) missing += std::string(missing.empty() ? "" : ", ") + "landcover";
   if (!s.fragility) missing += std::string(missing.empty() ? "" : ", ") + "fragility";
   if (!missing.empty()) out << "not given    " << missing << " (criteria that need them are not assessed)\n";

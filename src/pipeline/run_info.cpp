@@ -142,7 +142,12 @@ std::vector<std::string> add_input_checksums(io::Table& info, const config::Scen
   checksum_files("dem", raster_files(s.dem.path));
   if (s.landcover) checksum_files("landcover", raster_files(s.landcover->path));
   if (s.fragility) checksum_files("fragility", raster_files(s.fragility->path));
-  for (const auto& [name, f] : plan.thematic) checksum_files(name, f.files);
+  {
+    std::map<std::string, const std::vector<std::filesystem::path>*> files;  // by name, as the sources are listed
+    for (const auto& [name, f] : plan.thematic) files[name] = &f.files;
+    for (const auto& [name, st] : plan.streamed) files[name] = &st->info().files;
+    for (const auto& [name, f] : files) checksum_files(name, *f);
+  }
   if (plan.boundary) checksum_files("boundary", plan.boundary->files);
   return sources;
 }

@@ -46,16 +46,24 @@ std::unique_ptr<raster::PolygonBurner> burner_by_value(const Plan& plan, GEOSCon
 }  // namespace
 
 ThematicRows::ThematicRows(const config::Scenario& s, const Plan& plan, GEOSContextHandle_t ctx) {
-  desert_ = burner(plan, ctx, "desertification", [&](const vector::Features& f, std::size_t i) -> std::uint8_t {
-    const std::string& v = f.attrs[i].at("grade_code");
-    char* end = nullptr;
-    const long g = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || g < 0 || g > 5)
-      throw core::InputError(f.what + ": field '" + s.desertification->fields.at("grade_code") + "' of feature " +
-                             std::to_string(i + 1) + " in '" + f.path.string() + "' is '" + v +
-                             "': expected a grade code 0-5");
-    return static_cast<std::uint8_t>(g + 1);  // 0 is "not mapped"
-  });
+  if (const vector::ThematicStream* st = plan.stream("desertification")) {
+    // Every grade code checked before the first strip: a bad value is an
+    // input error named with its feature, not a failure halfway through.
+    const std::string& field = s.desertification->fields.at("grade_code");
+    const auto grade = [st, field](const std::map<std::string, std::string>& attrs, long long fid) -> std::uint8_t {
+      const std::string& v = attrs.at("grade_code");
+      char* end = nullptr;
+      const long g = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || g < 0 || g > 5)
+        throw core::InputError(st->info().what + ": field '" + field + "' of feature " + std::to_string(fid) + " in '" +
+                               st->info().path.string() + "' is '" + v + "': expected a grade code 0-5");
+      return static_cast<std::uint8_t>(g + 1);  // 0 is "not mapped"
+    };
+    st->read_all([&](vector::GeomPtr, const std::map<std::string, std::string>& attrs, long long fid) { grade(attrs, fid); });
+    desert_ = std::make_unique<raster::StreamedPolygonBurner>(ctx, *st, grade, plan.grid);
+  } else if (const vector::Features* f = plan.layer("desertification")) {
+    throw core::InternalError(f->what + ": expected as a streamed layer");
+  }
   if (s.susceptibility)
     susc_ = burner_by_value(plan, ctx, "susceptibility", s.susceptibility->values, "class",
                             {{"low", criteria::kSuscLow},
@@ -72,7 +80,7 @@ ThematicRows::ThematicRows(const config::Scenario& s, const Plan& plan, GEOSCont
 
 void ThematicRows::burn(std::size_t row0, std::size_t nrows, std::size_t cols, criteria::BlockLayers& layers) {
   const std::size_t n = nrows * cols;
-  auto burn_one = [&](const std::unique_ptr<raster::PolygonBurner>& br,
+  auto burn_one = [&](const auto& br,
                       std::vector<std::uint8_t>& rows) -> const std::uint8_t* {
     if (!br) return nullptr;
     rows.resize(n);

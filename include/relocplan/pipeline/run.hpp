@@ -49,6 +49,19 @@ struct Plan {
     auto it = thematic.find(name);
     return it == thematic.end() ? nullptr : &it->second;
   }
+  // Layers used only to burn them strip by strip (desertification), read
+  // from their files strip by strip instead of held.
+  std::map<std::string, std::unique_ptr<vector::ThematicStream>> streamed;
+  const vector::ThematicStream* stream(const std::string& name) const {
+    auto it = streamed.find(name);
+    return it == streamed.end() ? nullptr : it->second.get();
+  }
+  // What the plan knows of a thematic layer, held or streamed (null when not given).
+  const vector::Features* layer_info(const std::string& name) const {
+    if (const auto* f = layer(name)) return f;
+    const auto* st = stream(name);
+    return st ? &st->info() : nullptr;
+  }
   // The selected boundary polygon(s) (study_area.boundary with from =
   // "boundary" or clip = true), and how many villages clip left out.
   std::optional<vector::BoundarySelection> boundary;

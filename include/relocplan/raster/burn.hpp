@@ -4,6 +4,8 @@
 // layers: hazard susceptibility, reserve zones, flood zone ...
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,25 @@ class PolygonBurner {
   Grid grid_;
   std::string what_;
   std::vector<Item> items_;  // sorted by code, then input order
+};
+
+// The same burning from a layer read strip by strip from its file
+// (vector::ThematicStream) instead of held: each strip reads the features
+// that reach it, codes them with `code_of` (0 skips a feature), and burns
+// them as PolygonBurner does (cell centres; the highest code wins), so the
+// cells are the same. Memory grows with the features a strip touches.
+class StreamedPolygonBurner {
+ public:
+  using CodeOf = std::function<std::uint8_t(const std::map<std::string, std::string>& attrs, long long fid)>;
+  StreamedPolygonBurner(GEOSContextHandle_t ctx, const vector::ThematicStream& stream, CodeOf code_of,
+                        const Grid& grid);
+  void burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const;
+
+ private:
+  GEOSContextHandle_t ctx_;
+  const vector::ThematicStream& stream_;
+  CodeOf code_of_;
+  Grid grid_;
 };
 
 }  // namespace relocplan::raster
