@@ -346,6 +346,24 @@ std::vector<Case> corpus() {
         });
         w.append("[inputs.reserve]\npath = \"reserve.gpkg\"\nfields = { zone = \"zone\" }");
       });
+  add("thematic", "a desertification grade code that is not 0-5: the feature and its value", 3,
+      "inputs.desertification: field 'grade' of feature 2 in", [](Workspace& w) {
+        w.write_layer("desert.gpkg", "desert", wkbPolygon, {"grade"}, [](OGRLayerH l) {
+          add_feature(l, "POLYGON((416000 2889000,417000 2889000,417000 2890000,416000 2890000,416000 2889000))",
+                      {{"grade", "2"}});
+          add_feature(l, "POLYGON((417000 2889000,418000 2889000,418000 2890000,417000 2890000,417000 2889000))",
+                      {{"grade", "7"}});
+        });
+        w.append("[inputs.desertification]\npath = \"desert.gpkg\"\nfields = { grade_code = \"grade\" }");
+      });
+  add("thematic", "a self-intersecting desertification polygon (read strip by strip): repaired", 0,
+      "inputs.desertification: 1 invalid geometry was repaired (GEOS MakeValid)", [](Workspace& w) {
+        w.write_layer("desert.gpkg", "desert", wkbPolygon, {"grade"}, [](OGRLayerH l) {
+          add_feature(l, "POLYGON((416000 2889000,417000 2890000,417000 2889000,416000 2890000,416000 2889000))",
+                      {{"grade", "3"}});
+        });
+        w.append("[inputs.desertification]\npath = \"desert.gpkg\"\nfields = { grade_code = \"grade\" }");
+      });
   add("thematic", "an empty layer: a warning", 0, "inputs.reserve: layer 'reserve' holds no features", [](Workspace& w) {
     w.write_layer("reserve.gpkg", "reserve", wkbPolygon, {"zone"}, [](OGRLayerH) {});
     w.append("[inputs.reserve]\npath = \"reserve.gpkg\"\nfields = { zone = \"zone\" }");
