@@ -5,6 +5,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -82,6 +83,7 @@ ThematicStream::ThematicStream(const config::VectorInput& input, const Crs& work
   // repairs, and every failure a later read would meet.
   read(nullptr, [](GeomPtr, const std::map<std::string, std::string>&, long long) {}, true);
   info_.repaired = repaired_;
+  std::sort(invalid_fids_.begin(), invalid_fids_.end());
 }
 
 ThematicStream::~ThematicStream() = default;
@@ -147,12 +149,22 @@ void ThematicStream::read(const std::array<double, 4>* box, const Visit& visit, 
     if (!gg)
       throw core::InputError(key + ": feature " + std::to_string(fid) + " of " + where_ + " has a geometry GEOS cannot read");
     GeomPtr geom = wrap(ctx_, gg);
-    if (GEOSisValid_r(ctx_, geom.get()) != 1) {
+    // The first pass checks every geometry and notes the invalid ones; later
+    // passes repair just those (the same geometry each time, without testing
+    // validity again).
+    if (first_pass && fid == OGRNullFID) fids_known_ = false;  // a driver without feature ids: check each time
+    const bool invalid = first_pass || !fids_known_
+                             ? GEOSisValid_r(ctx_, geom.get()) != 1
+                             : std::binary_search(invalid_fids_.begin(), invalid_fids_.end(), fid);
+    if (invalid) {
       GeomPtr fixed = wrap(ctx_, GEOSMakeValid_r(ctx_, geom.get()));
       if (!fixed)
         throw core::InputError(key + ": feature " + std::to_string(fid) + " of " + where_ + " has an invalid geometry");
       geom = std::move(fixed);
-      if (first_pass) ++repaired_;
+      if (first_pass) {
+        ++repaired_;
+        invalid_fids_.push_back(fid);
+      }
     }
     if (first_pass) ++count_;
     std::map<std::string, std::string> attrs;

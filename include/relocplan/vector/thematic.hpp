@@ -76,6 +76,8 @@ class ThematicStream {
   std::string where_;
   // Counted by the first pass (in the constructor).
   mutable std::size_t count_ = 0, repaired_ = 0;
+  mutable std::vector<long long> invalid_fids_;  // sorted after the first pass
+  mutable bool fids_known_ = true;
 };
 
 }  // namespace relocplan::vector
