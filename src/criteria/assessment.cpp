@@ -4,7 +4,9 @@
 #include <cmath>
 #include <iomanip>
 #include <limits>
+#include <list>
 #include <map>
+#include <numeric>
 #include <sstream>
 
 #include "relocplan/core/error.hpp"
@@ -194,52 +196,86 @@ std::vector<TerritoryStats> TerritoryAccumulator::results() const {
 
 namespace {
 
-// Polygons with a rank each; the highest rank holding a point wins.
+// Polygons with a rank each; the highest rank holding a point wins. Each
+// polygon is prepared (GEOS builds its point-in-area index) when a point
+// first needs it, and at most kLivePrepared prepared polygons live at once
+// (the least recently used goes), so the indexes of a province's layer are
+// never all in memory; queried in spatial order, few are rebuilt. The
+// answers are those of the prepared predicate whatever the order.
 class RankedPolygons {
  public:
   RankedPolygons(GEOSContextHandle_t ctx, const vector::Features& f, const std::vector<int>& ranks) : ctx_(ctx) {
     tree_ = GEOSSTRtree_create_r(ctx, 10);
     for (std::size_t i = 0; i < f.size(); ++i) {
       if (ranks[i] <= 0) continue;
-      items_.push_back({GEOSPrepare_r(ctx, f.geoms[i].get()), f.geoms[i].get(), ranks[i]});
+      items_.push_back({nullptr, f.geoms[i].get(), ranks[i], live_.end()});
     }
     for (std::size_t i = 0; i < items_.size(); ++i)
       GEOSSTRtree_insert_r(ctx, tree_, items_[i].geom, &items_[i]);
   }
   ~RankedPolygons() {
-    for (auto& it : items_) GEOSPreparedGeom_destroy_r(ctx_, it.prep);
+    for (auto& it : items_)
+      if (it.prep) GEOSPreparedGeom_destroy_r(ctx_, it.prep);
     GEOSSTRtree_destroy_r(ctx_, tree_);
   }
   RankedPolygons(const RankedPolygons&) = delete;
   RankedPolygons& operator=(const RankedPolygons&) = delete;
 
-  int rank_at(const GEOSGeometry* point) const {
-    struct Q {
-      GEOSContextHandle_t ctx;
-      const GEOSGeometry* pt;
-      int best;
-    } q{ctx_, point, 0};
+  int rank_at(const GEOSGeometry* point) {
+    std::vector<Item*> hits;
     GEOSSTRtree_query_r(
-        ctx_, tree_, point,
-        [](void* item, void* data) {
-          auto* qq = static_cast<Q*>(data);
-          auto* it = static_cast<Item*>(item);
-          if (it->rank > qq->best && GEOSPreparedIntersects_r(qq->ctx, it->prep, qq->pt) == 1) qq->best = it->rank;
-        },
-        &q);
-    return q.best;
+        ctx_, tree_, point, [](void* item, void* data) { static_cast<std::vector<Item*>*>(data)->push_back(static_cast<Item*>(item)); },
+        &hits);
+    int best = 0;
+    for (Item* it : hits)
+      if (it->rank > best && GEOSPreparedIntersects_r(ctx_, prepared(*it), point) == 1) best = it->rank;
+    return best;
   }
 
  private:
+  static constexpr std::size_t kLivePrepared = 4096;
   struct Item {
     const GEOSPreparedGeometry* prep;
     const GEOSGeometry* geom;
     int rank;
+    std::list<Item*>::iterator live;  // place in live_ while prepared
   };
+  const GEOSPreparedGeometry* prepared(Item& it) {
+    if (it.prep) {
+      live_.splice(live_.begin(), live_, it.live);  // most recently used first
+      return it.prep;
+    }
+    if (live_.size() >= kLivePrepared) {
+      Item* old = live_.back();
+      live_.pop_back();
+      GEOSPreparedGeom_destroy_r(ctx_, old->prep);
+      old->prep = nullptr;
+    }
+    it.prep = GEOSPrepare_r(ctx_, it.geom);
+    if (!it.prep) throw core::InternalError("GEOS failed to prepare a polygon");
+    live_.push_front(&it);
+    it.live = live_.begin();
+    return it.prep;
+  }
   GEOSContextHandle_t ctx_;
   GEOSSTRtree* tree_ = nullptr;
   std::vector<Item> items_;
+  std::list<Item*> live_;
 };
+
+// The villages in spatial order (rows of 5 km from the north, west to east
+// within a row), so that neighbouring queries meet the same polygons.
+std::vector<std::size_t> spatial_order(const std::vector<vector::Village>& villages) {
+  std::vector<std::size_t> order(villages.size());
+  std::iota(order.begin(), order.end(), 0);
+  constexpr double kRow = 5000.0;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const double ra = std::floor(-villages[a].y / kRow), rb = std::floor(-villages[b].y / kRow);
+    if (ra != rb) return ra < rb;
+    return villages[a].x < villages[b].x;
+  });
+  return order;
+}
 
 std::vector<int> ranks_by_value(const vector::Features& f, const std::string& role,
                                 const std::vector<std::pair<std::string, int>>& value_rank) {
@@ -270,6 +306,7 @@ std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::ve
   std::vector<PointCriteria> out(villages.size());
   std::vector<vector::GeomPtr> points;
   for (const auto& v : villages) points.push_back(vector::wrap(ctx, GEOSGeom_createPointFromXY_r(ctx, v.x, v.y)));
+  const std::vector<std::size_t> order = spatial_order(villages);
 
   if (L.susceptibility) {
     const auto& vals = s.susceptibility->values;
@@ -277,15 +314,15 @@ std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::ve
                       ranks_by_value(*L.susceptibility, "class",
                                      {{vals.at("low"), kSuscLow}, {vals.at("medium"), kSuscMedium}, {vals.at("high"), kSuscHigh}}));
     static const char* names[] = {"none", "low", "medium", "high"};
-    for (std::size_t i = 0; i < villages.size(); ++i) out[i].susceptibility = names[rp.rank_at(points[i].get())];
+    for (std::size_t i : order) out[i].susceptibility = names[rp.rank_at(points[i].get())];
   }
   if (L.flood_zone) {
     RankedPolygons rp(ctx, *L.flood_zone, std::vector<int>(L.flood_zone->size(), 1));
-    for (std::size_t i = 0; i < villages.size(); ++i) out[i].in_flood_zone = rp.rank_at(points[i].get()) > 0;
+    for (std::size_t i : order) out[i].in_flood_zone = rp.rank_at(points[i].get()) > 0;
   }
   if (L.redline) {
     RankedPolygons rp(ctx, *L.redline, std::vector<int>(L.redline->size(), 1));
-    for (std::size_t i = 0; i < villages.size(); ++i) out[i].in_redline = rp.rank_at(points[i].get()) > 0;
+    for (std::size_t i : order) out[i].in_redline = rp.rank_at(points[i].get()) > 0;
   }
   if (L.reserve) {
     const auto& vals = s.reserve->values;
@@ -295,7 +332,7 @@ std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::ve
                                       {vals.at("buffer"), kReserveBuffer},
                                       {vals.at("core"), kReserveCore}}));
     static const char* names[] = {"none", "experimental", "buffer", "core"};
-    for (std::size_t i = 0; i < villages.size(); ++i) out[i].reserve_zone = names[rp.rank_at(points[i].get())];
+    for (std::size_t i : order) out[i].reserve_zone = names[rp.rank_at(points[i].get())];
   }
   if (L.hazard_points) {
     // Threat range: the point's own radius plus the configured buffer.
