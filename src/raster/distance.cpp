@@ -352,24 +352,18 @@ bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, cons
 }
 
 bool LocalCostDistance::run_from(const std::vector<std::size_t>& source_cells, const core::CancelFlag* cancel) {
-  if (source_cells.empty()) {
-    search({}, 0, 0, 0, 0, nullptr, cancel);
-    return true;
-  }
-  std::size_t r0 = rows_, r1 = 0, c0 = cols_, c1 = 0;
-  for (std::size_t i : source_cells) {
-    if (i >= rows_ * cols_) throw core::InternalError("LocalCostDistance: source cell " + std::to_string(i) + " is outside the grid");
-    r0 = std::min(r0, i / cols_);
-    r1 = std::max(r1, i / cols_);
-    c0 = std::min(c0, i % cols_);
-    c1 = std::max(c1, i % cols_);
-  }
-  return !std::isnan(search(source_cells, r0, r1, c0, c1, nullptr, cancel));
+  return !std::isnan(search_from(source_cells, nullptr, cancel));
 }
 
 double LocalCostDistance::nearest(const std::vector<std::size_t>& source_cells,
                                   const std::function<bool(std::size_t)>& is_target, const core::CancelFlag* cancel) {
-  if (source_cells.empty()) return kInf;
+  return search_from(source_cells, &is_target, cancel);
+}
+
+double LocalCostDistance::search_from(const std::vector<std::size_t>& source_cells,
+                                      const std::function<bool(std::size_t)>* is_target,
+                                      const core::CancelFlag* cancel) {
+  if (source_cells.empty()) return search({}, 0, 0, 0, 0, is_target, cancel);
   std::size_t r0 = rows_, r1 = 0, c0 = cols_, c1 = 0;
   for (std::size_t i : source_cells) {
     if (i >= rows_ * cols_) throw core::InternalError("LocalCostDistance: source cell " + std::to_string(i) + " is outside the grid");
@@ -378,7 +372,7 @@ double LocalCostDistance::nearest(const std::vector<std::size_t>& source_cells,
     c0 = std::min(c0, i % cols_);
     c1 = std::max(c1, i % cols_);
   }
-  return search(source_cells, r0, r1, c0, c1, &is_target, cancel);
+  return search(source_cells, r0, r1, c0, c1, is_target, cancel);
 }
 
 double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::size_t min_row, std::size_t max_row,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "relocplan/core/error.hpp"
+#include "test_support.hpp"
 #include "relocplan/raster/distance.hpp"
 #include "relocplan/raster/grid_store.hpp"
 
@@ -25,17 +26,6 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
 bool same(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("relocplan-grid-store-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::vector<float> random_friction(std::mt19937& rng, std::size_t cells, double nodata_share) {
   std::uniform_real_distribution<float> speed(0.002f, 0.05f);
@@ -48,10 +38,10 @@ std::vector<float> random_friction(std::mt19937& rng, std::size_t cells, double 
 }  // namespace
 
 TEST_CASE("Grid stores: rows and windows written and read back, in memory and in a scratch file", "[grid_store]") {
-  TempDir dir;
+  testsupport::TempDir dir;
   const std::size_t rows = 37, cols = 23;
   MemoryGrid memory(rows, cols, kInfF);
-  ScratchFileGrid file(dir.path / "field.f32", rows, cols);
+  ScratchFileGrid file(dir.path() / "field.f32", rows, cols);
   REQUIRE(fs::exists(file.path()));
   CHECK(fs::file_size(file.path()) == rows * cols * sizeof(float));
   file.fill(kInfF, 5);
@@ -108,8 +98,8 @@ TEST_CASE("Grid stores: rows and windows written and read back, in memory and in
 }
 
 TEST_CASE("Grid stores: bounds, a negative value, and the scratch file's life", "[grid_store]") {
-  TempDir dir;
-  const fs::path path = dir.path / "scratch.f32";
+  testsupport::TempDir dir;
+  const fs::path path = dir.path() / "scratch.f32";
   {
     ScratchFileGrid g(path, 4, 5);
     std::vector<float> v(5, 0.5f);
@@ -130,18 +120,18 @@ TEST_CASE("Grid stores: bounds, a negative value, and the scratch file's life", 
   }
   CHECK_FALSE(fs::exists(path));  // removed with the store
   // A folder that does not exist: a clear error, not a crash.
-  CHECK_THROWS_AS(ScratchFileGrid(dir.path / "missing" / "x.f32", 2, 2), relocplan::core::OutputError);
+  CHECK_THROWS_AS(ScratchFileGrid(dir.path() / "missing" / "x.f32", 2, 2), relocplan::core::OutputError);
 }
 
 TEST_CASE("Windowed cost distance over a scratch file equals the search over the array, single and multi-source",
           "[grid_store][distance][window]") {
-  TempDir dir;
+  testsupport::TempDir dir;
   std::mt19937 rng(20261204);
   for (int trial = 0; trial < 8; ++trial) {
     const std::size_t rows = 25 + rng() % 40, cols = 25 + rng() % 40;
     const double cell = 30.0;
     const auto friction = random_friction(rng, rows * cols, trial % 2 == 0 ? 0.2 : 0.03);
-    ScratchFileGrid file(dir.path / ("f" + std::to_string(trial) + ".f32"), rows, cols);
+    ScratchFileGrid file(dir.path() / ("f" + std::to_string(trial) + ".f32"), rows, cols);
     for (std::size_t r = 0; r < rows; r += 7) file.write_rows(r, std::min<std::size_t>(7, rows - r), friction.data() + r * cols);
     const ArrayCostSurface array(friction.data(), rows, cols);
     REQUIRE(file.min_finite() == array.min_finite());

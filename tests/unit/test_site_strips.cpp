@@ -2,11 +2,8 @@
 // the whole grid at once (rasters, sites and their figures), with every kind
 // of input that the search burns, measures or travels over.
 
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <filesystem>
 #include <random>
 #include <sstream>
 
@@ -14,6 +11,7 @@
 #include "relocplan/raster/distance.hpp"
 #include "relocplan/raster/grid_store.hpp"
 #include "relocplan/sites/site_search.hpp"
+#include "test_support.hpp"
 
 using namespace relocplan;
 
@@ -172,9 +170,8 @@ TEST_CASE("site search: strips of any height give the whole-grid results", "[sit
 
   // With scratch files for the travel cost surface and the seat travel time
   // (as a run keeps them): the same cells, sites and fields, read back.
-  const auto dir = std::filesystem::temp_directory_path() / ("relocplan-site-stores-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
   {
+    const testsupport::TempDir dir;
     raster::ScratchFileGrid seat(dir / "seat.f32", grid.rows(), grid.cols());
     raster::ScratchFileGrid friction(dir / "friction.f32", grid.rows(), grid.cols());
     sites::SiteRasterCollector cells(grid);
@@ -200,7 +197,6 @@ TEST_CASE("site search: strips of any height give the whole-grid results", "[sit
       CHECK(r.sites[i].mean_suitability == whole.sites[i].mean_suitability);
     }
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("site search: the seats' travel time, one bounded search per seat, equals one multi-source search",

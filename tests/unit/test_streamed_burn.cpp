@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "relocplan/core/error.hpp"
+#include "test_support.hpp"
 #include "relocplan/raster/burn.hpp"
 #include "relocplan/raster/grid.hpp"
 #include "relocplan/vector/crs.hpp"
@@ -26,17 +27,6 @@ using namespace relocplan;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("relocplan-streamed-burn-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // A GeoPackage layer of polygons in `epsg` with an integer field "grade".
 void write_polygons(const fs::path& path, int epsg, const std::vector<std::pair<std::string, int>>& wkt_grade) {
@@ -76,8 +66,8 @@ std::string square(double x0, double y0, double side) {
 }  // namespace
 
 TEST_CASE("streamed burning equals burning the layer held in memory", "[burn][streamed]") {
-  TempDir dir;
-  const fs::path file = dir.path / "grades.gpkg";
+  testsupport::TempDir dir;
+  const fs::path file = dir.path() / "grades.gpkg";
   // Squares in lon/lat (EPSG:4326) over a UTM grid (EPSG:32648): overlapping
   // squares with different grades, small ones, one crossing the grid edge,
   // and a self-intersecting bow tie (repaired by GEOS MakeValid).
@@ -151,15 +141,15 @@ TEST_CASE("streamed burning equals burning the layer held in memory", "[burn][st
 }
 
 TEST_CASE("a streamed layer is checked when it is opened", "[burn][streamed]") {
-  TempDir dir;
+  testsupport::TempDir dir;
   vector::GeosContext geos;
   config::VectorInput input;
   input.key = "inputs.desertification";
-  input.path = dir.path / "missing.gpkg";
+  input.path = dir.path() / "missing.gpkg";
   input.fields = {{"grade_code", "grade"}};
   const vector::Crs working = vector::Crs::from_user_input("EPSG:32648");
   CHECK_THROWS_AS(vector::ThematicStream(input, working, geos.get()), core::Error);
-  const fs::path file = dir.path / "grades.gpkg";
+  const fs::path file = dir.path() / "grades.gpkg";
   write_polygons(file, 4326, {{square(105.0, 26.0, 0.01), 1}});
   input.path = file;
   input.fields = {{"grade_code", "no_such_field"}};

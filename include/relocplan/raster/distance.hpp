@@ -186,6 +186,9 @@ class LocalCostDistance {
   // The window's half-size and sides from the bound and the fastest cost.
   void set_window_size();
   void check_arguments() const;
+  // From sources anywhere: their bounding box, then search().
+  double search_from(const std::vector<std::size_t>& sources, const std::function<bool(std::size_t)>* is_target,
+                     const core::CancelFlag* cancel);
   // Sources within rows [min_row, max_row] and columns [min_col, max_col];
   // the cost of the first target settled, +inf, or NaN when cancelled.
   double search(const std::vector<std::size_t>& sources, std::size_t min_row, std::size_t max_row, std::size_t min_col,
