@@ -1,4 +1,5 @@
 #include "relocplan/pipeline/run.hpp"
+#include "relocplan/pipeline/stage_io.hpp"
 #include "relocplan/pipeline/text.hpp"
 
 #include <cpl_conv.h>
@@ -252,7 +253,13 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
     if (std::string_view(name) == "desertification") {
       // Only burnt onto the strips of the terrain stage: read again strip by
       // strip instead of held (a province's map has hundreds of thousands of polygons).
-      auto st = std::make_unique<vector::ThematicStream>(**input, plan.working_crs, plan.geos->get());
+      // Its grade codes are checked in the first pass over it.
+      const config::VectorInput& in = **input;
+      auto st = std::make_unique<vector::ThematicStream>(
+          in, plan.working_crs, plan.geos->get(),
+          [&in](const std::map<std::string, std::string>& attrs, long long fid) {
+            desertification_code(in, attrs.at("grade_code"), fid);
+          });
       warn(st->info(), st->size());
       plan.streamed.emplace(name, std::move(st));
       continue;

@@ -45,21 +45,23 @@ std::unique_ptr<raster::PolygonBurner> burner_by_value(const Plan& plan, GEOSCon
 
 }  // namespace
 
+std::uint8_t desertification_code(const config::VectorInput& input, const std::string& value, long long fid) {
+  char* end = nullptr;
+  const long g = std::strtol(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || g < 0 || g > 5)
+    throw core::InputError(input.key + ": field '" + input.fields.at("grade_code") + "' of feature " +
+                           std::to_string(fid) + " in '" + input.path.string() + "' is '" + value +
+                           "': expected a grade code 0-5");
+  return static_cast<std::uint8_t>(g + 1);
+}
+
 ThematicRows::ThematicRows(const config::Scenario& s, const Plan& plan, GEOSContextHandle_t ctx) {
   if (const vector::ThematicStream* st = plan.stream("desertification")) {
-    // Every grade code checked before the first strip: a bad value is an
-    // input error named with its feature, not a failure halfway through.
-    const std::string& field = s.desertification->fields.at("grade_code");
-    const auto grade = [st, field](const std::map<std::string, std::string>& attrs, long long fid) -> std::uint8_t {
-      const std::string& v = attrs.at("grade_code");
-      char* end = nullptr;
-      const long g = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || g < 0 || g > 5)
-        throw core::InputError(st->info().what + ": field '" + field + "' of feature " + std::to_string(fid) + " in '" +
-                               st->info().path.string() + "' is '" + v + "': expected a grade code 0-5");
-      return static_cast<std::uint8_t>(g + 1);  // 0 is "not mapped"
+    // Every grade code was checked when the plan read the layer.
+    const config::VectorInput& input = *s.desertification;
+    const auto grade = [&input](const std::map<std::string, std::string>& attrs, long long fid) {
+      return desertification_code(input, attrs.at("grade_code"), fid);
     };
-    st->read_all([&](vector::GeomPtr, const std::map<std::string, std::string>& attrs, long long fid) { grade(attrs, fid); });
     desert_ = std::make_unique<raster::StreamedPolygonBurner>(ctx, *st, grade, plan.grid);
   } else if (const vector::Features* f = plan.layer("desertification")) {
     throw core::InternalError(f->what + ": expected as a streamed layer");

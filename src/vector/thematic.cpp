@@ -15,7 +15,8 @@
 
 namespace relocplan::vector {
 
-ThematicStream::ThematicStream(const config::VectorInput& input, const Crs& working, GEOSContextHandle_t ctx)
+ThematicStream::ThematicStream(const config::VectorInput& input, const Crs& working, GEOSContextHandle_t ctx,
+                               const AttributeCheck& check)
     : ctx_(ctx), working_(working) {
   Features& out = info_;
   out.what = input.key;
@@ -81,7 +82,11 @@ ThematicStream::ThematicStream(const config::VectorInput& input, const Crs& work
   CSLDestroy(files);
   // One pass over the layer: the count of features with a geometry, the
   // repairs, and every failure a later read would meet.
-  read(nullptr, [](GeomPtr, const std::map<std::string, std::string>&, long long) {}, true);
+  read(nullptr,
+       [&check](GeomPtr, const std::map<std::string, std::string>& attrs, long long fid) {
+         if (check) check(attrs, fid);
+       },
+       true);
   info_.repaired = repaired_;
   std::sort(invalid_fids_.begin(), invalid_fids_.end());
 }

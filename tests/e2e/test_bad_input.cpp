@@ -346,7 +346,7 @@ std::vector<Case> corpus() {
         });
         w.append("[inputs.reserve]\npath = \"reserve.gpkg\"\nfields = { zone = \"zone\" }");
       });
-  add("thematic", "a desertification grade code that is not 0-5: the feature and its value", 3,
+  add("thematic", "a desertification grade code that is not 0-5, refused by validate: the feature and its value", 3,
       "inputs.desertification: field 'grade' of feature 2 in", [](Workspace& w) {
         w.write_layer("desert.gpkg", "desert", wkbPolygon, {"grade"}, [](OGRLayerH l) {
           add_feature(l, "POLYGON((416000 2889000,417000 2889000,417000 2890000,416000 2890000,416000 2889000))",
@@ -355,6 +355,7 @@ std::vector<Case> corpus() {
                       {{"grade", "7"}});
         });
         w.append("[inputs.desertification]\npath = \"desert.gpkg\"\nfields = { grade_code = \"grade\" }");
+        w.command = "validate";
       });
   add("thematic", "a self-intersecting desertification polygon (read strip by strip): repaired", 0,
       "inputs.desertification: 1 invalid geometry was repaired (GEOS MakeValid)", [](Workspace& w) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,11 @@
 #include "relocplan/sites/site_search.hpp"
 
 namespace relocplan::pipeline {
+
+// The burn code of a desertification polygon from its grade_code field's
+// value: the grade 0-5 plus one (0 is "not mapped"). Throws InputError
+// naming the layer, the field, the feature and the value for anything else.
+std::uint8_t desertification_code(const config::VectorInput& input, const std::string& value, long long fid);
 
 // The thematic layers of the zonal statistics (desertification grades,
 // susceptibility, flood zones, reserve zones, the ecological red line) as

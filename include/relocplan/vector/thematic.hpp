@@ -47,7 +47,12 @@ class ThematicStream {
  public:
   // geometry (working CRS, repaired), the mapped attributes, the feature's FID
   using Visit = std::function<void(GeomPtr geometry, const std::map<std::string, std::string>& attrs, long long fid)>;
-  ThematicStream(const config::VectorInput& input, const Crs& working, GEOSContextHandle_t ctx);
+  // Called by the first pass with the mapped attributes and the FID of every
+  // feature with a geometry: a check of their values that throws InputError,
+  // so that a bad value fails the plan, not a stage halfway through.
+  using AttributeCheck = std::function<void(const std::map<std::string, std::string>& attrs, long long fid)>;
+  ThematicStream(const config::VectorInput& input, const Crs& working, GEOSContextHandle_t ctx,
+                 const AttributeCheck& check = {});
   ~ThematicStream();
   ThematicStream(const ThematicStream&) = delete;
   ThematicStream& operator=(const ThematicStream&) = delete;
