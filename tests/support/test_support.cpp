@@ -12,11 +12,20 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 
 namespace testsupport {
+
+std::vector<float> random_friction(std::mt19937& rng, std::size_t cells, double nodata_share) {
+  std::uniform_real_distribution<float> speed(0.002f, 0.05f);
+  std::bernoulli_distribution hole(nodata_share);
+  std::vector<float> f(cells);
+  for (auto& v : f) v = hole(rng) ? std::numeric_limits<float>::quiet_NaN() : speed(rng);
+  return f;
+}
 
 TempDir::TempDir() {
   std::string tmpl = (fs::temp_directory_path() / "relocplan-test-XXXXXX").string();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,11 @@ class TempDir {
  private:
   fs::path path_;
 };
+
+// A friction surface of `cells` values for cost-distance tests: speeds drawn
+// uniformly from 0.002 to 0.05 (cost per metre), a share `nodata_share` of the
+// cells NaN (impassable).
+std::vector<float> random_friction(std::mt19937& rng, std::size_t cells, double nodata_share);
 
 struct RasterData {
   std::size_t rows = 0, cols = 0;

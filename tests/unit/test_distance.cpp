@@ -12,6 +12,7 @@
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/distance.hpp"
+#include "test_support.hpp"
 
 using relocplan::raster::cost_distance;
 using relocplan::raster::euclidean_distance;
@@ -475,14 +476,6 @@ namespace {
 
 // A random friction surface: minutes per metre between fast (road-like) and
 // slow (steep) values, with a share of impassable NoData cells.
-std::vector<float> random_friction(std::mt19937& rng, std::size_t cells, double nodata_share) {
-  std::uniform_real_distribution<float> speed(0.002f, 0.05f);
-  std::bernoulli_distribution hole(nodata_share);
-  std::vector<float> f(cells);
-  for (auto& v : f) v = hole(rng) ? kNaN : speed(rng);
-  return f;
-}
-
 // Every cell of the grid compared: the window's cost (or +inf outside it)
 // against the whole-grid search from the same source with the same bound.
 std::size_t windowed_mismatches(const std::vector<float>& friction, std::size_t rows, std::size_t cols, double cell,
@@ -509,7 +502,7 @@ TEST_CASE("Windowed cost distance equals the whole-grid search on random frictio
   for (int trial = 0; trial < 12; ++trial) {
     const std::size_t rows = 20 + static_cast<std::size_t>(rng() % 40), cols = 20 + static_cast<std::size_t>(rng() % 40);
     const double cell = 30.0;
-    const auto friction = random_friction(rng, rows * cols, trial % 3 == 0 ? 0.25 : 0.05);
+    const auto friction = testsupport::random_friction(rng, rows * cols, trial % 3 == 0 ? 0.25 : 0.05);
     const double fmin = relocplan::raster::min_finite_cost(friction);
     // Bounds from a few cells' reach to beyond the whole grid.
     const double max_cost = std::vector<double>{2.0, 8.0, 25.0, 400.0}[static_cast<std::size_t>(trial % 4)];
@@ -621,7 +614,7 @@ TEST_CASE("Windowed search from several cells to the nearest target equals the w
   std::mt19937 rng(8);
   for (int trial = 0; trial < 8; ++trial) {
     const std::size_t rows = 50, cols = 45;
-    const auto friction = random_friction(rng, rows * cols, 0.08);
+    const auto friction = testsupport::random_friction(rng, rows * cols, 0.08);
     const auto targets = random_sources(rng, rows * cols, trial % 2 ? 0.002 : 0.02);
     std::vector<std::size_t> target_cells;
     for (std::size_t k = 0; k < targets.size(); ++k)

@@ -27,14 +27,6 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 bool same(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
 
-std::vector<float> random_friction(std::mt19937& rng, std::size_t cells, double nodata_share) {
-  std::uniform_real_distribution<float> speed(0.002f, 0.05f);
-  std::bernoulli_distribution hole(nodata_share);
-  std::vector<float> f(cells);
-  for (auto& v : f) v = hole(rng) ? kNaN : speed(rng);
-  return f;
-}
-
 }  // namespace
 
 TEST_CASE("Grid stores: rows and windows written and read back, in memory and in a scratch file", "[grid_store]") {
@@ -130,7 +122,7 @@ TEST_CASE("Windowed cost distance over a scratch file equals the search over the
   for (int trial = 0; trial < 8; ++trial) {
     const std::size_t rows = 25 + rng() % 40, cols = 25 + rng() % 40;
     const double cell = 30.0;
-    const auto friction = random_friction(rng, rows * cols, trial % 2 == 0 ? 0.2 : 0.03);
+    const auto friction = testsupport::random_friction(rng, rows * cols, trial % 2 == 0 ? 0.2 : 0.03);
     ScratchFileGrid file(dir.path() / ("f" + std::to_string(trial) + ".f32"), rows, cols);
     for (std::size_t r = 0; r < rows; r += 7) file.write_rows(r, std::min<std::size_t>(7, rows - r), friction.data() + r * cols);
     const ArrayCostSurface array(friction.data(), rows, cols);
