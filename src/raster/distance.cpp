@@ -328,18 +328,28 @@ void LocalCostDistance::set_window_size() {
                                                       : longest;
   side_rows_ = std::min(rows_, 2 * radius_ + 1);
   side_cols_ = std::min(cols_, 2 * radius_ + 1);
-  if (side_rows_ * side_cols_ > std::numeric_limits<std::uint32_t>::max())
-    throw core::InternalError("LocalCostDistance: a window of " + std::to_string(side_rows_) + " x " +
-                              std::to_string(side_cols_) + " cells is too large");
-  accumulated_.assign(side_rows_ * side_cols_, kInf);
-  touched_.clear();
 }
 
 std::size_t LocalCostDistance::bytes_for_radius(std::size_t radius, std::size_t rows, std::size_t cols) {
   const std::size_t side = 2 * radius + 1;
-  // accumulated (8) + touched index (4) + the window's friction (4) + heap
-  // entries (16, about one per cell reached at worst)
-  return std::min(rows, side) * std::min(cols, side) * (8 + 4 + 4 + 16);
+  // At worst every tile of the window is reached: its friction (4) and
+  // accumulated cost (8), plus heap entries (16, about one per cell reached).
+  return std::min(rows, side) * std::min(cols, side) * (8 + 4 + 16);
+}
+
+std::size_t LocalCostDistance::bytes_held() const {
+  return pool_.size() * sizeof(Tile) + slot_.capacity() * sizeof(std::uint32_t) +
+         loaded_.capacity() * sizeof(std::uint32_t) + heap_.bytes();
+}
+
+std::vector<std::array<std::size_t, 4>> LocalCostDistance::reached_tiles() const {
+  std::vector<std::array<std::size_t, 4>> boxes;
+  boxes.reserve(loaded_.size());
+  for (std::uint32_t t : loaded_) {
+    const std::size_t r0 = row0_ + (t / tiles_across_) * kTileRows, c0 = col0_ + (t % tiles_across_) * kTileCols;
+    boxes.push_back({r0, std::min(row1_, r0 + kTileRows), c0, std::min(col1_, c0 + kTileCols)});
+  }
+  return boxes;
 }
 
 bool LocalCostDistance::run(std::size_t source_row, std::size_t source_col, const core::CancelFlag* cancel) {
@@ -375,43 +385,46 @@ double LocalCostDistance::search_from(const std::vector<std::size_t>& source_cel
   return search(source_cells, r0, r1, c0, c1, is_target, cancel);
 }
 
+LocalCostDistance::Tile* LocalCostDistance::tile_at(std::size_t local_row, std::size_t local_col) const {
+  const std::uint32_t slot = slot_[(local_row / kTileRows) * tiles_across_ + local_col / kTileCols];
+  return slot == kNoTile ? nullptr : pool_[slot].get();
+}
+
+void LocalCostDistance::load_tile(std::size_t tile_row, std::size_t tile_col) {
+  std::uint32_t& slot = slot_[tile_row * tiles_across_ + tile_col];
+  if (slot != kNoTile) return;
+  // A tile of the pool: reused from an earlier run, or new (not zeroed: it is
+  // filled here).
+  if (pool_used_ == pool_.size()) pool_.emplace_back(new Tile);
+  slot = static_cast<std::uint32_t>(pool_used_++);
+  loaded_.push_back(static_cast<std::uint32_t>(tile_row * tiles_across_ + tile_col));
+  Tile& t = *pool_[slot];
+  std::fill(std::begin(t.accumulated), std::end(t.accumulated), kInf);
+  const std::size_t r0 = row0_ + tile_row * kTileRows, c0 = col0_ + tile_col * kTileCols;
+  const std::size_t r1 = std::min(row1_, r0 + kTileRows), c1 = std::min(col1_, c0 + kTileCols);
+  // Cells of the tile beyond the window are never moved to; impassable all the same.
+  if (r1 - r0 < kTileRows || c1 - c0 < kTileCols)
+    std::fill(std::begin(t.cost), std::end(t.cost), std::numeric_limits<float>::quiet_NaN());
+  surface_->read(r0, r1, c0, c1, t.cost, kTileCols);
+}
+
 double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::size_t min_row, std::size_t max_row,
                                  std::size_t min_col, std::size_t max_col,
                                  const std::function<bool(std::size_t)>* is_target, const core::CancelFlag* cancel) {
-  for (std::uint32_t k : touched_) accumulated_[k] = kInf;
-  touched_.clear();
   heap_.clear();
   settled_ = 0;
+  loaded_.clear();
+  pool_used_ = 0;
   row0_ = min_row >= radius_ ? min_row - radius_ : 0;
   col0_ = min_col >= radius_ ? min_col - radius_ : 0;
   row1_ = std::min(rows_, max_row + radius_ + 1);
   col1_ = std::min(cols_, max_col + radius_ + 1);
-  if (sources.empty()) return kInf;
-  // Several sources may need a wider window than one source's.
-  if (row1_ - row0_ > side_rows_ || col1_ - col0_ > side_cols_) {
-    side_rows_ = std::max(side_rows_, row1_ - row0_);
-    side_cols_ = std::max(side_cols_, col1_ - col0_);
-    if (side_rows_ * side_cols_ > std::numeric_limits<std::uint32_t>::max())
-      throw core::InternalError("LocalCostDistance: a window of " + std::to_string(side_rows_) + " x " +
-                                std::to_string(side_cols_) + " cells is too large");
-    accumulated_.assign(side_rows_ * side_cols_, kInf);
-  }
-  if (max_cost_ < 0.0) return kInf;
-  // The window's friction (stride side_cols_, as the state), read tile by
-  // tile as the search first comes near a tile: a search that stops early
-  // (at the first town) or reaches little reads little of its window.
-  window_cost_.resize(side_rows_ * side_cols_);
-  const std::size_t tile_rows = (row1_ - row0_ + kTileRows - 1) / kTileRows,
-                    tile_cols = (col1_ - col0_ + kTileCols - 1) / kTileCols;
-  tile_loaded_.assign(tile_rows * tile_cols, 0);
-  const auto load_tile = [&](std::size_t tr, std::size_t tc) {
-    std::uint8_t& loaded = tile_loaded_[tr * tile_cols + tc];
-    if (loaded) return;
-    loaded = 1;
-    const std::size_t r0 = row0_ + tr * kTileRows, c0 = col0_ + tc * kTileCols;
-    surface_->read(r0, std::min(row1_, r0 + kTileRows), c0, std::min(col1_, c0 + kTileCols),
-                   window_cost_.data() + (r0 - row0_) * side_cols_ + (c0 - col0_), side_cols_);
-  };
+  // The search state lives in tiles of the window, taken from the pool as
+  // the search first comes near them: a search that stops early (at the
+  // first town) or reaches little holds little of its window.
+  tiles_across_ = (col1_ - col0_ + kTileCols - 1) / kTileCols;
+  slot_.assign(((row1_ - row0_ + kTileRows - 1) / kTileRows) * tiles_across_, kNoTile);
+  if (sources.empty() || max_cost_ < 0.0) return kInf;
   // Every tile that holds a cell of the 3 x 3 neighbourhood of (r, c): all a
   // settled cell's moves read.
   const auto load_around = [&](std::size_t r, std::size_t c) {
@@ -421,16 +434,22 @@ double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::s
     for (std::size_t tr = tr0; tr <= tr1; ++tr)
       for (std::size_t tc = tc0; tc <= tc1; ++tc) load_tile(tr, tc);
   };
-  const float* cost = window_cost_.data();
-  const auto local = [&](std::size_t r, std::size_t c) { return (r - row0_) * side_cols_ + (c - col0_); };
-  const auto passable = [&](std::size_t r, std::size_t c) { return std::isfinite(cost[local(r, c)]); };
+  // A cell of the window: its tile (loaded) and its place in the tile.
+  struct Cell {
+    Tile* tile;
+    std::size_t at;
+  };
+  const auto cell = [&](std::size_t r, std::size_t c) {
+    const std::size_t lr = r - row0_, lc = c - col0_;
+    return Cell{tile_at(lr, lc), (lr % kTileRows) * kTileCols + lc % kTileCols};
+  };
   for (std::size_t source : sources) {
-    load_around(source / cols_, source % cols_);
-    if (!passable(source / cols_, source % cols_)) continue;
-    const std::size_t s_local = local(source / cols_, source % cols_);
-    if (accumulated_[s_local] == 0.0) continue;
-    accumulated_[s_local] = 0.0;
-    touched_.push_back(static_cast<std::uint32_t>(s_local));
+    const std::size_t r = source / cols_, c = source % cols_;
+    load_around(r, c);
+    const Cell s = cell(r, c);
+    if (!std::isfinite(s.tile->cost[s.at])) continue;
+    if (s.tile->accumulated[s.at] == 0.0) continue;
+    s.tile->accumulated[s.at] = 0.0;
     heap_.push(0.0, source);
   }
 
@@ -444,27 +463,43 @@ double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::s
     const auto [cost_here, i] = heap_.pop();
     const std::size_t r = i / cols_;
     const std::size_t c = i % cols_;
-    if (cost_here > accumulated_[local(r, c)]) continue;  // stale
+    const Cell here = cell(r, c);
+    if (cost_here > here.tile->accumulated[here.at]) continue;  // stale
     ++settled_;
     if (cancel && settled_ % kPollEvery == 0 && cancel->requested()) return std::numeric_limits<double>::quiet_NaN();
     if (is_target && (*is_target)(i)) return cost_here;
     load_around(r, c);
-    const double friction_here = cost[local(r, c)];
+    const double friction_here = here.tile->cost[here.at];
+    // A cell away from its tile's edges has its eight neighbours in its own
+    // tile, at fixed offsets (most cells); otherwise each neighbour's tile is
+    // looked up.
+    const std::size_t lr = r - row0_, lc = c - col0_;
+    const bool interior = lr % kTileRows != 0 && lr % kTileRows != kTileRows - 1 && lc % kTileCols != 0 &&
+                          lc % kTileCols != kTileCols - 1;
+    const auto neighbour = [&](std::size_t rr, std::size_t cc, int d_row, int d_col) -> Cell {
+      if (interior)
+        return Cell{here.tile, static_cast<std::size_t>(static_cast<std::ptrdiff_t>(here.at) +
+                                                        d_row * static_cast<std::ptrdiff_t>(kTileCols) + d_col)};
+      return cell(rr, cc);
+    };
     for (const Move& m : kMoves) {
       const std::size_t nr = r + static_cast<std::size_t>(m.d_row);
       const std::size_t nc = c + static_cast<std::size_t>(m.d_col);
       if (nr < row0_ || nr >= row1_ || nc < col0_ || nc >= col1_) continue;
-      const std::size_t j = nr * cols_ + nc;
-      const std::size_t jl = local(nr, nc);
-      if (!std::isfinite(cost[jl])) continue;
+      const Cell there = neighbour(nr, nc, m.d_row, m.d_col);
+      const float friction_there = there.tile->cost[there.at];
+      if (!std::isfinite(friction_there)) continue;
       const bool diagonal = m.d_row != 0 && m.d_col != 0;
-      if (diagonal && !passable(nr, c) && !passable(r, nc)) continue;
+      if (diagonal) {
+        const Cell side_a = neighbour(nr, c, m.d_row, 0), side_b = neighbour(r, nc, 0, m.d_col);
+        if (!std::isfinite(side_a.tile->cost[side_a.at]) && !std::isfinite(side_b.tile->cost[side_b.at])) continue;
+      }
       const double length_m = diagonal ? diagonal_m : cell_size_m_;
-      const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(cost[jl])) / 2.0;
-      if (cost_there < accumulated_[jl] && cost_there <= max_cost_) {
-        if (accumulated_[jl] == kInf) touched_.push_back(static_cast<std::uint32_t>(jl));
-        accumulated_[jl] = cost_there;
-        heap_.push(cost_there, j);
+      const double cost_there = cost_here + length_m * (friction_here + static_cast<double>(friction_there)) / 2.0;
+      double& acc = there.tile->accumulated[there.at];
+      if (cost_there < acc && cost_there <= max_cost_) {
+        acc = cost_there;
+        heap_.push(cost_there, nr * cols_ + nc);
       }
     }
   }
@@ -473,7 +508,9 @@ double LocalCostDistance::search(const std::vector<std::size_t>& sources, std::s
 
 float LocalCostDistance::cost_at(std::size_t row, std::size_t col) const {
   if (row < row0_ || row >= row1_ || col < col0_ || col >= col1_) return kInfF;
-  return static_cast<float>(accumulated_[(row - row0_) * side_cols_ + (col - col0_)]);
+  const std::size_t lr = row - row0_, lc = col - col0_;
+  const Tile* t = tile_at(lr, lc);
+  return t ? static_cast<float>(t->accumulated[(lr % kTileRows) * kTileCols + lc % kTileCols]) : kInfF;
 }
 
 double min_finite_cost(const std::vector<float>& cost_per_m) {

@@ -55,21 +55,25 @@ void seat_travel_times(const raster::CostSurface& friction, double cell, const s
   std::vector<float> window;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (!search.run_from(groups[g], &progress.cancel())) progress.cancel().throw_if_requested();
-    const std::size_t w = search.col1() - search.col0();
-    window.resize((search.row1() - search.row0()) * w);
-    seat.read(search.row0(), search.row1(), search.col0(), search.col1(), window.data(), w);
-    bool lowered = false;
-    for (std::size_t rr = search.row0(); rr < search.row1(); ++rr) {
-      float* row = window.data() + (rr - search.row0()) * w;
-      for (std::size_t cc = search.col0(); cc < search.col1(); ++cc) {
-        const float t = search.cost_at(rr, cc);
-        if (t < row[cc - search.col0()]) {
-          row[cc - search.col0()] = t;
-          lowered = true;
+    // Merged tile by tile over the tiles the search reached (a cell outside
+    // them is not reached).
+    for (const auto& [t0, t1, u0, u1] : search.reached_tiles()) {
+      const std::size_t w = u1 - u0;
+      window.resize((t1 - t0) * w);
+      seat.read(t0, t1, u0, u1, window.data(), w);
+      bool lowered = false;
+      for (std::size_t rr = t0; rr < t1; ++rr) {
+        float* row = window.data() + (rr - t0) * w;
+        for (std::size_t cc = u0; cc < u1; ++cc) {
+          const float t = search.cost_at(rr, cc);
+          if (t < row[cc - u0]) {
+            row[cc - u0] = t;
+            lowered = true;
+          }
         }
       }
+      if (lowered) seat.write_window(t0, t1, u0, u1, window.data(), w);
     }
-    if (lowered) seat.write_window(search.row0(), search.row1(), search.col0(), search.col1(), window.data(), w);
     progress.update(static_cast<double>(g + 1) / static_cast<double>(groups.size()));
   }
 }
@@ -204,8 +208,8 @@ void SiteRasterCollector::write(std::size_t row0, std::size_t nrows, const float
 double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario) {
   const std::size_t strip_rows = std::min(grid.rows(), block_rows == 0 ? grid.rows() : block_rows);
   const double strips = static_cast<double>(strip_rows * grid.cols() * kStripBytesPerCell);
-  // The searches' windows: the reach of their bound at road speed (the
-  // fastest move), plus the seat search's merge buffer (4 bytes a cell).
+  // The searches' windows at worst (every tile reached): the reach of their
+  // bound at road speed (the fastest move).
   const auto& th = scenario.thresholds;
   const double fastest_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
   double window = 0;
@@ -215,9 +219,7 @@ double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const
     const std::size_t radius =
         reach < static_cast<double>(std::max(grid.rows(), grid.cols())) ? static_cast<std::size_t>(reach) + 1
                                                                          : std::max(grid.rows(), grid.cols());
-    const std::size_t side = 2 * radius + 1;
-    window = std::max(window, static_cast<double>(raster::LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols()) +
-                                                  std::min(side, grid.rows()) * std::min(side, grid.cols()) * 4));
+    window = std::max(window, static_cast<double>(raster::LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols())));
   }
   return strips + window;
 }

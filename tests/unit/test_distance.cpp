@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -516,6 +517,61 @@ TEST_CASE("Windowed cost distance equals the whole-grid search on random frictio
     for (int k = 0; k < 6; ++k) at.push_back(static_cast<std::size_t>(rng() % (rows * cols)));
     for (std::size_t a : at) CHECK(windowed_mismatches(friction, rows, cols, cell, a, max_cost, search) == 0);
   }
+}
+
+TEST_CASE("Windowed cost distance across many tiles of its search state equals the whole-grid search",
+          "[distance][window][tiles]") {
+  // The search state lives in tiles of 64 x 512 cells: grids and windows
+  // spanning several tiles each way, sources on tile edges and corners,
+  // one workspace reused (tiles taken from its pool in another order each run).
+  std::mt19937 rng(20261206);
+  const std::size_t rows = 200, cols = 1300;
+  const double cell = 30.0;
+  const auto friction = testsupport::random_friction(rng, rows * cols, 0.08);
+  const double fmin = relocplan::raster::min_finite_cost(friction);
+  for (double max_cost : {40.0, 150.0, 1e9}) {
+    relocplan::raster::LocalCostDistance search(friction.data(), rows, cols, cell, max_cost, fmin);
+    INFO("max cost " << max_cost << ", window radius " << search.radius_cells());
+    for (std::size_t at : {std::size_t{0}, 63 * cols + 511, 64 * cols + 512, 127 * cols + 1023, 128 * cols + 1024,
+                           100 * cols + 650, rows * cols - 1, static_cast<std::size_t>(rng() % (rows * cols))})
+      CHECK(windowed_mismatches(friction, rows, cols, cell, at, max_cost, search) == 0);
+    std::size_t in_tiles = 0;
+    for (const auto& [r0, r1, c0, c1] : search.reached_tiles()) {
+      CHECK(r0 >= search.row0());
+      CHECK(r1 <= search.row1());
+      CHECK(c0 >= search.col0());
+      CHECK(c1 <= search.col1());
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c) in_tiles += std::isfinite(search.cost_at(r, c)) ? 1 : 0;
+    }
+    // Every reached cell lies in a reached tile.
+    std::size_t reached = 0;
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t c = 0; c < cols; ++c) reached += std::isfinite(search.cost_at(r, c)) ? 1 : 0;
+    CHECK(in_tiles == reached);
+  }
+}
+
+TEST_CASE("Windowed cost distance holds the tiles a search reaches, not its whole window", "[distance][window][tiles]") {
+  // A search that stops at a target a few cells away holds a tile or two of a
+  // window of 2,001 x 2,001 cells (64 MB at worst).
+  const std::size_t rows = 2001, cols = 2001;
+  const auto friction = uniform(rows * cols, 0.01f);
+  relocplan::raster::LocalCostDistance search(friction.data(), rows, cols, 10.0, 1e9, 0.01);
+  const std::size_t target = 1003 * cols + 1004;
+  const double d = search.nearest({1000 * cols + 1000}, [&](std::size_t i) { return i == target; });
+  CHECK(d == Approx(0.1 * (1 + 3 * std::numbers::sqrt2)));
+  CHECK(search.reached_tiles().size() <= 2);
+  CHECK(search.bytes_held() < 2 * 1024 * 1024);
+  CHECK(relocplan::raster::LocalCostDistance::bytes_for_radius(search.radius_cells(), rows, cols) > 64u * 1000 * 1000);
+  // A search over the whole grid reaches every tile; a later short search
+  // reuses the pool without growing it.
+  REQUIRE(search.run(0, 0));
+  const std::size_t whole = search.bytes_held();
+  CHECK(search.reached_tiles().size() == ((rows + 63) / 64) * ((cols + 511) / 512));
+  search.nearest({5 * cols + 5}, [&](std::size_t i) { return i == 6 * cols + 6; });
+  CHECK(search.bytes_held() == whole);
+  CHECK(std::isinf(search.cost_at(1000, 1000)));  // the earlier run's costs are gone
 }
 
 TEST_CASE("Windowed cost distance: the window is as small as the bound allows and its edge is exact",

@@ -8,6 +8,7 @@
 // cell. They poll an optional core::Progress, whose update() throws
 // core::Cancelled when the user interrupted the run.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -128,11 +129,14 @@ std::vector<float> cost_distance_from(const std::vector<float>& cost_per_m, std:
 // Window: every move of length L costs at least L * min_cost_per_m, and a path
 // is at least as long as the straight line between its ends, so no cell
 // farther than max_cost / min_cost_per_m metres from the source can be reached
-// within max_cost. The search state (accumulated cost and the heap) lives in
-// a (2R + 1)^2 window around the source, R that distance in cells plus one,
-// allocated once and reset cell by cell after each run, so one workspace
-// serves many sources (one per thread). When min_cost_per_m is 0 or max_cost
-// is infinite, the window is the whole grid.
+// within max_cost. The search runs in a (2R + 1)^2 window around the source,
+// R that distance in cells plus one. Its state (the friction read, the
+// accumulated cost) lives in tiles of 64 x 512 cells of the window, taken
+// from a pool when the search first comes near a tile and given back to the
+// pool for the next run: memory grows with the tiles a search reaches (at
+// most those of the window), not with the window, and one workspace serves
+// many sources (one per thread). When min_cost_per_m is 0 or max_cost is
+// infinite, the window is the whole grid.
 //
 // Policies are those of cost_distance (impassable cells, corner squeezing,
 // costs kept in double and read rounded to float). The friction surface is only read, so several workspaces may
@@ -151,8 +155,11 @@ class LocalCostDistance {
 
   // The window's half-size in cells.
   std::size_t radius_cells() const { return radius_; }
-  // Bytes held by the workspace (state arrays at their full window size).
+  // Bytes a workspace holds at most: every tile of the window reached.
   static std::size_t bytes_for_radius(std::size_t radius, std::size_t rows, std::size_t cols);
+  // Bytes the workspace holds now: its pool of tiles (the most any run so far
+  // reached), their index and the heap.
+  std::size_t bytes_held() const;
 
   // Runs from the cell source_row, source_col (nothing is reached when it is
   // impassable). Polls `cancel` (may be null) every few thousand cells and
@@ -181,6 +188,10 @@ class LocalCostDistance {
   float cost_at(std::size_t row, std::size_t col) const;
   // Cells settled by the last run.
   std::size_t settled() const { return settled_; }
+  // The tiles the last run reached, as grid rows and columns [r0, r1) x
+  // [c0, c1), in the order they were reached: every cell with a finite
+  // cost_at lies in one of them.
+  std::vector<std::array<std::size_t, 4>> reached_tiles() const;
 
  private:
   // The window's half-size and sides from the bound and the fastest cost.
@@ -201,13 +212,25 @@ class LocalCostDistance {
   double min_cost_per_m_ = 0;
   std::size_t radius_ = 0, side_rows_ = 0, side_cols_ = 0;
   std::size_t row0_ = 0, row1_ = 0, col0_ = 0, col1_ = 0;
-  // Friction is read in tiles of kTileRows x kTileCols cells: wide tiles,
-  // since a scratch file is read a tile row at a time (one system call each).
-  static constexpr std::size_t kTileRows = 64, kTileCols = 512;
-  std::vector<float> window_cost_;       // window-local friction of the current run (tiles read so far)
-  std::vector<std::uint8_t> tile_loaded_;
-  std::vector<double> accumulated_;      // window-local, +inf = not reached
-  std::vector<std::uint32_t> touched_;   // window-local indices to reset
+  // Tiles of kTileRows x kTileCols cells, aligned on the window's corner:
+  // wide, since a scratch file is read a tile row at a time (one system call
+  // each).
+  static constexpr std::size_t kTileRows = 64, kTileCols = 512, kTileCells = kTileRows * kTileCols;
+  static constexpr std::uint32_t kNoTile = std::numeric_limits<std::uint32_t>::max();
+  struct Tile {
+    float cost[kTileCells];          // friction (NaN beyond the window)
+    double accumulated[kTileCells];  // +inf = not reached
+  };
+  // The tile holding window-local cell (local_row, local_col); null when not loaded.
+  Tile* tile_at(std::size_t local_row, std::size_t local_col) const;
+  // Takes a tile from the pool for window tile (tile_row, tile_col), reads
+  // its friction and marks its cells unreached; nothing when it is loaded.
+  void load_tile(std::size_t tile_row, std::size_t tile_col);
+  std::vector<std::unique_ptr<Tile>> pool_;
+  std::size_t pool_used_ = 0;
+  std::vector<std::uint32_t> slot_;    // per tile of the window: its pool slot, or kNoTile
+  std::vector<std::uint32_t> loaded_;  // tiles of the window loaded by this run, in order
+  std::size_t tiles_across_ = 0;
   RadixHeap heap_;  // (cost, global cell index)
   std::size_t settled_ = 0;
 };

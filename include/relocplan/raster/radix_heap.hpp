@@ -22,6 +22,12 @@ namespace relocplan::raster {
 class RadixHeap {
  public:
   bool empty() const { return size_ == 0; }
+  // Bytes held by the buckets (their capacity, kept between searches).
+  std::size_t bytes() const {
+    std::size_t n = 0;
+    for (const auto& b : buckets_) n += b.capacity();
+    return n * sizeof(buckets_[0][0]);
+  }
   void clear() {
     for (auto& b : buckets_) b.clear();
     size_ = 0;
