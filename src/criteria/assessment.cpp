@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <iomanip>
 #include <limits>
 #include <list>
@@ -277,6 +278,43 @@ std::vector<std::size_t> spatial_order(const std::vector<vector::Village>& villa
   return order;
 }
 
+// The highest rank of the polygons of a layer read from its file that hold
+// each village: the villages taken in bands of 20 km from the north (whole
+// rows of spatial_order); for each band, the features reaching the box of its
+// villages, ranked by rank_of and searched as RankedPolygons searches a held
+// layer. The same ranks as the held layer's, with one band's features in memory.
+std::vector<int> ranks_from_stream(GEOSContextHandle_t ctx, const vector::ThematicStream& stream,
+                                   const std::function<int(const std::map<std::string, std::string>&)>& rank_of,
+                                   const std::vector<vector::Village>& villages,
+                                   const std::vector<vector::GeomPtr>& points, const std::vector<std::size_t>& order) {
+  constexpr double kBand = 20000.0;  // a whole number of spatial_order's rows
+  std::vector<int> ranks(villages.size(), 0);
+  const auto band_of = [&](std::size_t i) { return std::floor(-villages[i].y / kBand); };
+  for (std::size_t first = 0; first < order.size();) {
+    std::size_t last = first;
+    double xmin = villages[order[first]].x, xmax = xmin, ymin = villages[order[first]].y, ymax = ymin;
+    while (last < order.size() && band_of(order[last]) == band_of(order[first])) {
+      const vector::Village& v = villages[order[last++]];
+      xmin = std::min(xmin, v.x), xmax = std::max(xmax, v.x), ymin = std::min(ymin, v.y), ymax = std::max(ymax, v.y);
+    }
+    vector::Features band;
+    std::vector<int> band_ranks;
+    stream.read_box(xmin, ymin, xmax, ymax,
+                    [&](vector::GeomPtr g, const std::map<std::string, std::string>& attrs, long long) {
+                      const int rank = rank_of(attrs);
+                      if (rank <= 0) return;
+                      band.geoms.push_back(std::move(g));
+                      band_ranks.push_back(rank);
+                    });
+    if (!band.geoms.empty()) {
+      RankedPolygons rp(ctx, band, band_ranks);
+      for (std::size_t k = first; k < last; ++k) ranks[order[k]] = rp.rank_at(points[order[k]].get());
+    }
+    first = last;
+  }
+  return ranks;
+}
+
 std::vector<int> ranks_by_value(const vector::Features& f, const std::string& role,
                                 const std::vector<std::pair<std::string, int>>& value_rank) {
   std::vector<int> r(f.size(), 0);
@@ -301,6 +339,14 @@ double nearest_distance(GEOSContextHandle_t ctx, GEOSSTRtree* tree, const GEOSGe
 
 }  // namespace
 
+std::uint8_t susceptibility_code(const config::VectorInput& input, const std::string& value) {
+  const auto& values = input.values;
+  if (value == values.at("high")) return kSuscHigh;
+  if (value == values.at("medium")) return kSuscMedium;
+  if (value == values.at("low")) return kSuscLow;
+  return kSuscNone;
+}
+
 std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::vector<vector::Village>& villages,
                                           const ThematicLayers& L, const config::Scenario& s) {
   std::vector<PointCriteria> out(villages.size());
@@ -308,13 +354,20 @@ std::vector<PointCriteria> point_criteria(GEOSContextHandle_t ctx, const std::ve
   for (const auto& v : villages) points.push_back(vector::wrap(ctx, GEOSGeom_createPointFromXY_r(ctx, v.x, v.y)));
   const std::vector<std::size_t> order = spatial_order(villages);
 
+  static const char* susceptibility_names[] = {"none", "low", "medium", "high"};
   if (L.susceptibility) {
-    const auto& vals = s.susceptibility->values;
-    RankedPolygons rp(ctx, *L.susceptibility,
-                      ranks_by_value(*L.susceptibility, "class",
-                                     {{vals.at("low"), kSuscLow}, {vals.at("medium"), kSuscMedium}, {vals.at("high"), kSuscHigh}}));
-    static const char* names[] = {"none", "low", "medium", "high"};
-    for (std::size_t i : order) out[i].susceptibility = names[rp.rank_at(points[i].get())];
+    std::vector<int> ranks(L.susceptibility->size());
+    for (std::size_t i = 0; i < ranks.size(); ++i)
+      ranks[i] = susceptibility_code(*s.susceptibility, L.susceptibility->attrs[i].at("class"));
+    RankedPolygons rp(ctx, *L.susceptibility, ranks);
+    for (std::size_t i : order) out[i].susceptibility = susceptibility_names[rp.rank_at(points[i].get())];
+  } else if (L.susceptibility_stream) {
+    const config::VectorInput& input = *s.susceptibility;
+    const std::vector<int> ranks = ranks_from_stream(
+        ctx, *L.susceptibility_stream,
+        [&input](const std::map<std::string, std::string>& attrs) { return susceptibility_code(input, attrs.at("class")); },
+        villages, points, order);
+    for (std::size_t i : order) out[i].susceptibility = susceptibility_names[ranks[i]];
   }
   if (L.flood_zone) {
     RankedPolygons rp(ctx, *L.flood_zone, std::vector<int>(L.flood_zone->size(), 1));

@@ -264,6 +264,15 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
       plan.streamed.emplace(name, std::move(st));
       continue;
     }
+    if (std::string_view(name) == "susceptibility") {
+      // Burnt strip by strip (terrain, sites) and looked up band by band at
+      // the villages: read from its file when needed instead of held (a
+      // province's map is the largest of its layers in memory).
+      auto st = std::make_unique<vector::ThematicStream>(**input, plan.working_crs, plan.geos->get());
+      warn(st->info(), st->size());
+      plan.streamed.emplace(name, std::move(st));
+      continue;
+    }
     vector::Features f = vector::read_thematic(**input, plan.working_crs, plan.geos->get());
     warn(f, f.size());
     plan.thematic.emplace(name, std::move(f));

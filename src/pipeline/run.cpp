@@ -260,9 +260,14 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   // The assessment.
   progress.begin("assessment");
   const auto zonal_stats = zonal.results();
-  criteria::ThematicLayers thematic{plan.layer("hazard_points"), plan.layer("susceptibility"), plan.layer("flood_zone"),
-                                    plan.layer("reserve"),       plan.layer("redline"),        plan.layer("roads"),
-                                    plan.layer("towns")};
+  criteria::ThematicLayers thematic;
+  thematic.hazard_points = plan.layer("hazard_points");
+  thematic.susceptibility_stream = plan.stream("susceptibility");
+  thematic.flood_zone = plan.layer("flood_zone");
+  thematic.reserve = plan.layer("reserve");
+  thematic.redline = plan.layer("redline");
+  thematic.roads = plan.layer("roads");
+  thematic.towns = plan.layer("towns");
   const auto points = criteria::point_criteria(ctx, plan.villages.villages, thematic, s);
   std::vector<criteria::VillageAssessment> assessments;
   for (std::size_t i = 0; i < plan.villages.villages.size(); ++i)

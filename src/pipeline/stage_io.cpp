@@ -66,11 +66,17 @@ ThematicRows::ThematicRows(const config::Scenario& s, const Plan& plan, GEOSCont
   } else if (const vector::Features* f = plan.layer("desertification")) {
     throw core::InternalError(f->what + ": expected as a streamed layer");
   }
-  if (s.susceptibility)
-    susc_ = burner_by_value(plan, ctx, "susceptibility", s.susceptibility->values, "class",
-                            {{"low", criteria::kSuscLow},
-                             {"medium", criteria::kSuscMedium},
-                             {"high", criteria::kSuscHigh}});
+  if (const vector::ThematicStream* st = plan.stream("susceptibility")) {
+    const config::VectorInput& input = *s.susceptibility;
+    susc_ = std::make_unique<raster::StreamedPolygonBurner>(
+        ctx, *st,
+        [&input](const std::map<std::string, std::string>& attrs, long long) {
+          return criteria::susceptibility_code(input, attrs.at("class"));
+        },
+        plan.grid);
+  } else if (const vector::Features* f = plan.layer("susceptibility")) {
+    throw core::InternalError(f->what + ": expected as a streamed layer");
+  }
   if (s.reserve)
     reserve_ = burner_by_value(plan, ctx, "reserve", s.reserve->values, "zone",
                                {{"experimental", criteria::kReserveExperimental},
@@ -130,7 +136,7 @@ sites::SiteLayers site_layers(const Plan& plan) {
   sl.clinics = plan.layer("clinics");
   sl.rivers = plan.layer("rivers");
   sl.water_bodies = plan.layer("water_bodies");
-  sl.susceptibility = plan.layer("susceptibility");
+  sl.susceptibility_stream = plan.stream("susceptibility");
   sl.hazard_points = plan.layer("hazard_points");
   sl.flood_zone = plan.layer("flood_zone");
   sl.reserve = plan.layer("reserve");

@@ -77,7 +77,8 @@ SiteCells::SiteCells(GEOSContextHandle_t ctx, const raster::Grid& grid, const Gr
 
   // Which factors have their inputs.
   const bool water_given = L.rivers || L.water_bodies;
-  given_ = {true, L.susceptibility != nullptr, L.roads != nullptr, L.towns != nullptr, L.towns != nullptr,
+  const bool susceptibility_given = L.susceptibility || L.susceptibility_stream;
+  given_ = {true, susceptibility_given, L.roads != nullptr, L.towns != nullptr, L.towns != nullptr,
             L.schools != nullptr, L.clinics != nullptr, water_given};
   const auto& names = config::site_factors();
   double wsum = 0;
@@ -102,16 +103,21 @@ SiteCells::SiteCells(GEOSContextHandle_t ctx, const raster::Grid& grid, const Gr
     return std::make_unique<raster::PolygonBurner>(ctx, *f, codes, grid);
   };
   if (L.susceptibility) {
-    const auto& vals = s.susceptibility->values;
     std::vector<std::uint8_t> codes(L.susceptibility->size(), 0);
-    for (std::size_t i = 0; i < codes.size(); ++i) {
-      const std::string& c = L.susceptibility->attrs[i].at("class");
-      codes[i] = c == vals.at("high") ? criteria::kSuscHigh : c == vals.at("medium") ? criteria::kSuscMedium
-                 : c == vals.at("low") ? criteria::kSuscLow : 0;
-    }
+    for (std::size_t i = 0; i < codes.size(); ++i)
+      codes[i] = criteria::susceptibility_code(*s.susceptibility, L.susceptibility->attrs[i].at("class"));
     susceptibility_ = burner(L.susceptibility, codes);
-    if (exclude_hazard_) high_susceptibility_ = std::make_unique<raster::SourceDistance>(grid.rows(), grid.cols(), grid.cell_size());
+  } else if (L.susceptibility_stream) {
+    const config::VectorInput& input = *s.susceptibility;
+    susceptibility_ = std::make_unique<raster::StreamedPolygonBurner>(
+        ctx, *L.susceptibility_stream,
+        [&input](const std::map<std::string, std::string>& attrs, long long) {
+          return criteria::susceptibility_code(input, attrs.at("class"));
+        },
+        grid);
   }
+  if (susceptibility_given && exclude_hazard_)
+    high_susceptibility_ = std::make_unique<raster::SourceDistance>(grid.rows(), grid.cols(), grid.cell_size());
   if (exclude_hazard_ && L.hazard_points) {
     // Each threat range (radius + the hazards buffer) plus the site buffer, as a polygon.
     ranges_ = std::make_unique<vector::Features>();

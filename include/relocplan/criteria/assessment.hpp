@@ -32,6 +32,10 @@ namespace relocplan::criteria {
 // Class codes burnt into the per-block rasters (0 = none). Higher codes win
 // where polygons overlap.
 enum SusceptibilityCode : std::uint8_t { kSuscNone = 0, kSuscLow = 1, kSuscMedium = 2, kSuscHigh = 3 };
+// The code of a susceptibility polygon from its class field's value, by the
+// scenario's inputs.susceptibility.values (meaning -> value): high before
+// medium before low; kSuscNone for any other value.
+std::uint8_t susceptibility_code(const config::VectorInput& input, const std::string& value);
 enum ReserveCode : std::uint8_t { kReserveNone = 0, kReserveExperimental = 1, kReserveBuffer = 2, kReserveCore = 3 };
 constexpr std::uint8_t kNoClass = 255;  // desertification: not mapped
 
@@ -109,6 +113,8 @@ struct PointCriteria {
 struct ThematicLayers {
   const vector::Features* hazard_points = nullptr;
   const vector::Features* susceptibility = nullptr;
+  // Or the susceptibility read from its file band by band (a province's map).
+  const vector::ThematicStream* susceptibility_stream = nullptr;
   const vector::Features* flood_zone = nullptr;
   const vector::Features* reserve = nullptr;
   const vector::Features* redline = nullptr;

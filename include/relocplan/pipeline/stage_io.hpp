@@ -40,8 +40,8 @@ class ThematicRows {
   void release_rows();
 
  private:
-  std::unique_ptr<raster::StreamedPolygonBurner> desert_;  // read from its file strip by strip
-  std::unique_ptr<raster::PolygonBurner> susc_, reserve_, flood_, redline_;
+  std::unique_ptr<raster::StreamedPolygonBurner> desert_, susc_;  // read from their files strip by strip
+  std::unique_ptr<raster::PolygonBurner> reserve_, flood_, redline_;
   std::vector<std::uint8_t> desert_rows_, susc_rows_, flood_rows_, reserve_rows_, redline_rows_;
 };
 

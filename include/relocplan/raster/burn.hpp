@@ -15,12 +15,23 @@
 
 namespace relocplan::raster {
 
+// Class codes of a polygon layer burnt strip by strip, from geometries held
+// in memory (PolygonBurner) or read from their file strip by strip
+// (StreamedPolygonBurner); the same cells either way.
+class CodeBurner {
+ public:
+  virtual ~CodeBurner() = default;
+  // Rows [row0, row0 + nrows), full width, into `out`; cells outside every
+  // polygon get `background`; where polygons overlap the highest code wins.
+  virtual void burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const = 0;
+};
+
 // The burner keeps no copy of the geometries: for each strip it converts
 // only the features whose envelope reaches the strip (to GDAL's geometry
 // model, for GDALRasterizeGeometries) and releases them after the strip, so
 // memory and time grow with the features a strip touches, not with strips x
 // features. `features` must outlive the burner.
-class PolygonBurner {
+class PolygonBurner : public CodeBurner {
  public:
   // `codes[i]` is burnt for feature i (0 skips it); where polygons overlap the
   // highest code wins.
@@ -29,9 +40,7 @@ class PolygonBurner {
   PolygonBurner(const PolygonBurner&) = delete;
   PolygonBurner& operator=(const PolygonBurner&) = delete;
 
-  // Rows [row0, row0 + nrows), full width, into `out`; cells outside every
-  // polygon get `background`.
-  void burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const;
+  void burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const override;
 
  private:
   struct Item {
@@ -50,12 +59,12 @@ class PolygonBurner {
 // that reach it, codes them with `code_of` (0 skips a feature), and burns
 // them as PolygonBurner does (cell centres; the highest code wins), so the
 // cells are the same. Memory grows with the features a strip touches.
-class StreamedPolygonBurner {
+class StreamedPolygonBurner : public CodeBurner {
  public:
   using CodeOf = std::function<std::uint8_t(const std::map<std::string, std::string>& attrs, long long fid)>;
   StreamedPolygonBurner(GEOSContextHandle_t ctx, const vector::ThematicStream& stream, CodeOf code_of,
                         const Grid& grid);
-  void burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const;
+  void burn(std::size_t row0, std::size_t nrows, std::uint8_t background, std::uint8_t* out) const override;
 
  private:
   GEOSContextHandle_t ctx_;

@@ -86,7 +86,8 @@ class SiteCells {
   bool exclude_steep_, exclude_elevation_, exclude_farmland_, exclude_hazard_, exclude_reserve_, exclude_redline_,
       exclude_flood_, exclude_exclusions_, exclude_water_, exclude_near_out_;
   // Burners (null when the layer is not given or not needed).
-  std::unique_ptr<raster::PolygonBurner> susceptibility_, hazard_ranges_, reserve_, redline_, flood_, exclusions_,
+  std::unique_ptr<raster::CodeBurner> susceptibility_;
+  std::unique_ptr<raster::PolygonBurner> hazard_ranges_, reserve_, redline_, flood_, exclusions_,
       rivers_, water_bodies_, roads_, schools_, clinics_, towns_, seats_;
   std::unique_ptr<vector::Features> ranges_;  // threat ranges of hazard points, as polygons
   // Distance sources.

@@ -139,6 +139,8 @@ struct SiteLayers {
   const vector::Features* rivers = nullptr;
   const vector::Features* water_bodies = nullptr;
   const vector::Features* susceptibility = nullptr;
+  // Or the susceptibility read from its file strip by strip (a province's map).
+  const vector::ThematicStream* susceptibility_stream = nullptr;
   const vector::Features* hazard_points = nullptr;
   const vector::Features* flood_zone = nullptr;
   const vector::Features* reserve = nullptr;
