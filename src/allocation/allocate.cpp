@@ -139,19 +139,34 @@ Solution solve_pairs(const std::vector<Demand>& demands, const std::vector<Suppl
 
 std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<float>& friction,
                                     const std::vector<Place>& villages, const std::vector<Place>& sites,
-                                    double max_travel_min, core::Progress& progress, unsigned threads,
-                                    std::uint64_t* cells_searched) {
+                                    double max_travel_min, core::Progress& progress, const Workers& workers,
+                                    std::uint64_t* cells_searched, unsigned* threads_used) {
   if (friction.size() != grid.cells())
     throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.size()) +
                               " cells for a grid of " + std::to_string(grid.cells()));
   const raster::ArrayCostSurface surface(friction.data(), grid.rows(), grid.cols());
-  return travel_time_pairs(grid, surface, villages, sites, max_travel_min, progress, threads, cells_searched);
+  return travel_time_pairs(grid, surface, villages, sites, max_travel_min, progress, workers, cells_searched,
+                           threads_used);
+}
+
+std::size_t search_window_bytes(const raster::Grid& grid, double max_travel_min, double min_cost_per_m) {
+  using raster::LocalCostDistance;
+  return LocalCostDistance::bytes_for_radius(
+      LocalCostDistance::radius_for(max_travel_min, min_cost_per_m, grid.cell_size(), grid.rows(), grid.cols()),
+      grid.rows(), grid.cols());
+}
+
+unsigned search_threads(const Workers& workers, std::size_t sources, std::size_t window_bytes) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::size_t n = std::min<std::size_t>(workers.threads == 0 ? cores : workers.threads, std::max<std::size_t>(1, sources));
+  if (workers.memory_bytes > 0 && window_bytes > 0) n = std::min(n, std::max<std::size_t>(1, workers.memory_bytes / window_bytes));
+  return static_cast<unsigned>(n);
 }
 
 std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::CostSurface& friction,
                                     const std::vector<Place>& villages, const std::vector<Place>& sites,
-                                    double max_travel_min, core::Progress& progress, unsigned threads,
-                                    std::uint64_t* cells_searched) {
+                                    double max_travel_min, core::Progress& progress, const Workers& workers,
+                                    std::uint64_t* cells_searched, unsigned* threads_used) {
   if (friction.rows() != grid.rows() || friction.cols() != grid.cols())
     throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.rows()) + " x " +
                               std::to_string(friction.cols()) + " cells for a grid of " + std::to_string(grid.rows()) +
@@ -198,9 +213,11 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::Cost
   auto make_search = [&] {
     return raster::LocalCostDistance(friction, grid.cell_size(), max_travel_min, min_friction);
   };
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const unsigned n_threads = static_cast<unsigned>(
-      std::min<std::size_t>(threads == 0 ? cores : threads, std::max<std::size_t>(1, sources.size())));
+  // One workspace per thread, as many as the memory allows when each
+  // reaches every tile of its window.
+  const unsigned n_threads =
+      search_threads(workers, sources.size(), search_window_bytes(grid, max_travel_min, min_friction));
+  if (threads_used) *threads_used = n_threads;
   std::vector<std::exception_ptr> failures(n_threads);
   {
     std::vector<std::jthread> helpers;
@@ -237,18 +254,18 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::Cost
 
 AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction, std::vector<Place> villages,
                           std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress,
-                          unsigned threads) {
-  if (friction.empty()) return allocate(grid, nullptr, std::move(villages), std::move(sites), spec, progress, threads);
+                          const Workers& workers) {
+  if (friction.empty()) return allocate(grid, nullptr, std::move(villages), std::move(sites), spec, progress, workers);
   if (friction.size() != grid.cells())
     throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.size()) +
                               " cells for a grid of " + std::to_string(grid.cells()));
   const raster::ArrayCostSurface surface(friction.data(), grid.rows(), grid.cols());
-  return allocate(grid, &surface, std::move(villages), std::move(sites), spec, progress, threads);
+  return allocate(grid, &surface, std::move(villages), std::move(sites), spec, progress, workers);
 }
 
 AllocationResult allocate(const raster::Grid& grid, const raster::CostSurface* friction, std::vector<Place> villages,
                           std::vector<Place> sites, const config::AllocationSpec& spec, core::Progress& progress,
-                          unsigned threads) {
+                          const Workers& workers) {
   AllocationResult r;
   r.cost_unit = spec.cost == "distance" ? "m" : "min";
   const bool travel = spec.cost != "distance";
@@ -261,8 +278,9 @@ AllocationResult allocate(const raster::Grid& grid, const raster::CostSurface* f
   progress.begin("allocation costs");
   if (travel && !friction) throw core::InternalError("allocation: travel time costs need the travel cost surface");
   std::vector<Pair> reach = travel ? travel_time_pairs(grid, *friction, villages, sites, spec.max_travel_min, progress,
-                                                       threads, &r.cells_searched)
+                                                       workers, &r.cells_searched, &r.threads_used)
                                    : distance_pairs(villages, sites, spec.max_distance_m);
+  if (travel) r.window_bytes = search_window_bytes(grid, spec.max_travel_min, friction->min_finite());
   progress.end();
   const auto t1 = std::chrono::steady_clock::now();
   r.cost_seconds = std::chrono::duration<double>(t1 - t0).count();

@@ -390,6 +390,23 @@ void print_plan(const Plan& p, std::ostream& out) {
         << " rows; about " << fixed(need_mb, 0)
         << " MB for strips and search windows, plus the runs of suitable cells (the travel cost surface and travel time go to scratch files)\n";
   }
+  if (s.sites && s.allocation) {
+    const auto& a = *s.allocation;
+    out << "allocation   " << (a.keep_villages_whole ? "whole villages" : "households may be split") << ", cost ";
+    if (a.cost == "distance") {
+      out << "straight-line distance up to " << fixed(a.max_distance_m, 0) << " m\n";
+    } else {
+      // The window at road speed, the fastest move on the travel cost surface.
+      const double road_min_per_m = 60.0 / (1000.0 * s.thresholds.value("sites", "walk_road_kmh"));
+      const std::size_t window = allocation::search_window_bytes(p.grid, a.max_travel_min, road_min_per_m);
+      const std::size_t budget = s.memory_mb * 1024 * 1024 / 2;
+      const unsigned threads = allocation::search_threads({.threads = 0, .memory_bytes = budget},
+                                                          std::numeric_limits<std::size_t>::max(), window);
+      out << "travel time up to " << fixed(a.max_travel_min, 0) << " min; one search per site or village in a window of "
+          << "at most " << fixed(static_cast<double>(window) / (1024.0 * 1024.0), 0) << " MB, " << threads
+          << " at a time (" << (threads * window > budget ? "above" : "within") << " memory_mb / 2)\n";
+    }
+  }
   out << "output       " << p.output.string() << (p.output_exists ? " (exists: run needs --overwrite)" : "") << "\n";
 }
 

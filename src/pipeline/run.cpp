@@ -315,8 +315,10 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     if (s.allocation) {
       std::vector<allocation::Place> demand = allocation_demand(plan, assessments);
       std::vector<allocation::Place> supply = allocation_supply(ctx, *found, s.allocation->urban_max_travel_min);
-      allocated = allocation::allocate(grid, friction.get(), std::move(demand), std::move(supply),
-                                       *s.allocation, progress);
+      // The sites' strips are gone by now: the searches' workspaces take the
+      // strips' half of the budget.
+      allocated = allocation::allocate(grid, friction.get(), std::move(demand), std::move(supply), *s.allocation,
+                                       progress, {.threads = 0, .memory_bytes = s.memory_mb * 1024 * 1024 / 2});
       std::size_t unallocated = 0;
       for (const auto& u : allocated->solution.unallocated) unallocated += static_cast<std::size_t>(u.households);
       if (s.allocation->urban_share && !allocated->urban_target_met)

@@ -104,6 +104,10 @@ std::string add_run_settings(io::Table& info, const config::Scenario& s, const P
     if (allocated->cells_searched > 0)
       put("allocation.cells_searched", std::to_string(allocated->cells_searched) +
                                            " cells settled by the travel-time searches");
+    if (allocated->threads_used > 0)
+      put("allocation.search_threads", std::to_string(allocated->threads_used) + " thread(s), each workspace at most " +
+                                           fixed(static_cast<double>(allocated->window_bytes) / (1024.0 * 1024.0), 0) +
+                                           " MB (processing.memory_mb / 2 for all)");
     put("allocation.urban_share", fixed(100.0 * allocated->urban_share, 1) + " % of allocated households at sites within " +
                                       fixed(s.allocation->urban_max_travel_min, 0) + " min of a town");
     if (s.allocation->urban_share)

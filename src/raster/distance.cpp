@@ -321,11 +321,16 @@ void LocalCostDistance::check_arguments() const {
   if (std::isnan(max_cost_)) throw core::InternalError("LocalCostDistance: the maximum cost is NaN");
 }
 
+std::size_t LocalCostDistance::radius_for(double max_cost, double min_cost_per_m, double cell_size_m,
+                                          std::size_t rows, std::size_t cols) {
+  const std::size_t longest = std::max(rows, cols);
+  const double reach_cells = min_cost_per_m > 0.0 ? max_cost / (min_cost_per_m * cell_size_m) : kInf;
+  return reach_cells < static_cast<double>(longest) ? static_cast<std::size_t>(std::floor(std::max(reach_cells, 0.0))) + 1
+                                                    : longest;
+}
+
 void LocalCostDistance::set_window_size() {
-  const std::size_t longest = std::max(rows_, cols_);
-  const double reach_cells = min_cost_per_m_ > 0.0 ? max_cost_ / (min_cost_per_m_ * cell_size_m_) : kInf;
-  radius_ = reach_cells < static_cast<double>(longest) ? static_cast<std::size_t>(std::floor(std::max(reach_cells, 0.0))) + 1
-                                                      : longest;
+  radius_ = radius_for(max_cost_, min_cost_per_m_, cell_size_m_, rows_, cols_);
   side_rows_ = std::min(rows_, 2 * radius_ + 1);
   side_cols_ = std::min(cols_, 2 * radius_ + 1);
 }

@@ -215,10 +215,9 @@ double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const
   double window = 0;
   for (const char* bound : {"seat_zero_min", "access_max_min"}) {
     const double b = th.value("sites", bound);
-    const double reach = std::isfinite(b) && b > 0 ? b / (fastest_min_per_m * grid.cell_size()) : kInf;
-    const std::size_t radius =
-        reach < static_cast<double>(std::max(grid.rows(), grid.cols())) ? static_cast<std::size_t>(reach) + 1
-                                                                         : std::max(grid.rows(), grid.cols());
+    const std::size_t radius = raster::LocalCostDistance::radius_for(std::isfinite(b) && b > 0 ? b : kInf,
+                                                                      fastest_min_per_m, grid.cell_size(), grid.rows(),
+                                                                      grid.cols());
     window = std::max(window, static_cast<double>(raster::LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols())));
   }
   return strips + window;

@@ -170,8 +170,18 @@ TEST_CASE("Allocation on the map: windowed searches give the whole-grid costs an
     const auto reference = allocation::solve_split(whole_grid_problem(grid, friction, villages, sites, spec.max_travel_min));
     core::CancelFlag cancel;
     core::Progress progress(false, cancel);
-    const auto one = allocation::allocate(grid, friction, villages, sites, spec, progress, 1);
-    const auto two = allocation::allocate(grid, friction, villages, sites, spec, progress, 2);
+    const auto one = allocation::allocate(grid, friction, villages, sites, spec, progress, {.threads = 1});
+    const auto two = allocation::allocate(grid, friction, villages, sites, spec, progress, {.threads = 2});
+    // A memory budget of one workspace: one thread, the same plan.
+    const std::size_t window = allocation::search_window_bytes(grid, spec.max_travel_min, raster::min_finite_cost(friction));
+    const auto tight = allocation::allocate(grid, friction, villages, sites, spec, progress,
+                                            {.threads = 2, .memory_bytes = window + window / 2});
+    CHECK(one.threads_used == 1);
+    CHECK(two.threads_used == 2);
+    CHECK(tight.threads_used == 1);
+    CHECK(tight.window_bytes == window);
+    CHECK(tight.pairs.size() == two.pairs.size());
+    CHECK(tight.solution.total_cost == two.solution.total_cost);
     // Same costs pair by pair.
     const auto dense = whole_grid_problem(grid, friction, villages, sites, spec.max_travel_min);
     std::size_t finite = 0;
@@ -206,5 +216,21 @@ TEST_CASE("Allocation on the map: Ctrl-C during the travel-time searches cancels
   core::CancelFlag cancel;
   cancel.request();
   core::Progress progress(false, cancel);
-  CHECK_THROWS_AS(allocation::allocate(grid, friction, villages, sites, spec, progress, 2), core::Cancelled);
+  CHECK_THROWS_AS(allocation::allocate(grid, friction, villages, sites, spec, progress, {.threads = 2}), core::Cancelled);
+}
+
+TEST_CASE("Allocation on the map: the searches' threads fit the memory budget", "[allocation][scale]") {
+  using allocation::search_threads;
+  CHECK(search_threads({.threads = 4}, 100, 1000) == 4);
+  CHECK(search_threads({.threads = 4}, 3, 1000) == 3);                          // no more than the sources
+  CHECK(search_threads({.threads = 4}, 0, 1000) == 1);
+  CHECK(search_threads({.threads = 4, .memory_bytes = 2500}, 100, 1000) == 2);  // two workspaces fit
+  CHECK(search_threads({.threads = 4, .memory_bytes = 500}, 100, 1000) == 1);   // at least one
+  CHECK(search_threads({.threads = 0}, 100, 1000) >= 1);                        // one per core
+  // The window: (2R + 1)^2 cells of 28 bytes, R the reach in cells plus one,
+  // clipped to the grid.
+  const raster::Grid grid(0, 3000, 30, 100, 100, "");
+  // 0.3 min at 0.001 min/m: 300 m, 10 cells, R = 11, a side of 23 cells.
+  CHECK(allocation::search_window_bytes(grid, 0.3, 0.001) == 23u * 23u * 28u);
+  CHECK(allocation::search_window_bytes(grid, 1e6, 0.001) == 100u * 100u * 28u);
 }

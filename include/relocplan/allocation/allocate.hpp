@@ -24,6 +24,22 @@ struct Place {
   bool urban = false;  // a site near a town (for the urban-resettlement target)
 };
 
+// How the travel-time searches share the machine: threads (0: one per core)
+// and the bytes their workspaces may hold together at worst (0: no limit).
+struct Workers {
+  unsigned threads = 0;
+  std::size_t memory_bytes = 0;
+};
+
+// Threads for `sources` searches whose workspaces hold at most window_bytes
+// each: as asked (0: one per core), no more than there are sources, and no
+// more than the memory allows (at least one).
+unsigned search_threads(const Workers& workers, std::size_t sources, std::size_t window_bytes);
+// The most one travel-time search's workspace holds on the grid: every tile
+// of the window that max_travel_min allows at min_cost_per_m (the fastest
+// move on the surface) reached.
+std::size_t search_window_bytes(const raster::Grid& grid, double max_travel_min, double min_cost_per_m);
+
 struct AllocationResult {
   std::vector<Place> villages, sites;
   // Every pair within range that the rules allow, sorted by village, then
@@ -40,6 +56,9 @@ struct AllocationResult {
   // the searches' wall seconds, and the solver's.
   std::uint64_t cells_searched = 0;
   double cost_seconds = 0, solve_seconds = 0;
+  // The travel-time searches' threads, and the most one workspace may hold.
+  unsigned threads_used = 0;
+  std::size_t window_bytes = 0;
   // Urban resettlement: the share reached, and the cost added to non-urban
   // pairs to reach the target (0 when there is no target or it was met anyway).
   double urban_share = 0;
@@ -62,29 +81,29 @@ Solution solve_pairs(const std::vector<Demand>& demands, const std::vector<Suppl
 
 // Travel-time pairs: from each place of the smaller side (sites or villages),
 // a cost-distance search bounded by max_travel_min in the window that bound
-// allows (raster::LocalCostDistance), the searches spread over `threads`
-// threads (0: one per core). Costs are the same as a whole-grid cost distance
+// allows (raster::LocalCostDistance), the searches spread over the threads
+// search_threads gives. Costs are the same as a whole-grid cost distance
 // from each source. Returns pairs before the county rules, sorted by village,
 // then site; adds the cells settled to *cells_searched.
 // Each search reads the friction of its window from the surface, which may
 // live in a scratch file (raster::GridStore).
 std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::CostSurface& friction_min_per_m,
                                     const std::vector<Place>& villages, const std::vector<Place>& sites,
-                                    double max_travel_min, core::Progress& progress, unsigned threads = 0,
-                                    std::uint64_t* cells_searched = nullptr);
+                                    double max_travel_min, core::Progress& progress, const Workers& workers = {},
+                                    std::uint64_t* cells_searched = nullptr, unsigned* threads_used = nullptr);
 std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<float>& friction_min_per_m,
                                     const std::vector<Place>& villages, const std::vector<Place>& sites,
-                                    double max_travel_min, core::Progress& progress, unsigned threads = 0,
-                                    std::uint64_t* cells_searched = nullptr);
+                                    double max_travel_min, core::Progress& progress, const Workers& workers = {},
+                                    std::uint64_t* cells_searched = nullptr, unsigned* threads_used = nullptr);
 
 // `friction_min_per_m`: the site search's travel cost surface (used when the
 // cost is travel time; may be null when it is distance).
 AllocationResult allocate(const raster::Grid& grid, const raster::CostSurface* friction_min_per_m,
                           std::vector<Place> villages, std::vector<Place> sites, const config::AllocationSpec& spec,
-                          core::Progress& progress, unsigned threads = 0);
+                          core::Progress& progress, const Workers& workers = {});
 // The same over a whole-grid array (empty when the cost is distance).
 AllocationResult allocate(const raster::Grid& grid, const std::vector<float>& friction_min_per_m,
                           std::vector<Place> villages, std::vector<Place> sites, const config::AllocationSpec& spec,
-                          core::Progress& progress, unsigned threads = 0);
+                          core::Progress& progress, const Workers& workers = {});
 
 }  // namespace relocplan::allocation

@@ -155,6 +155,10 @@ class LocalCostDistance {
 
   // The window's half-size in cells.
   std::size_t radius_cells() const { return radius_; }
+  // The window's half-size in cells for a bound and the fastest cost on a
+  // grid of rows x cols cells (the longest side when it is unbounded).
+  static std::size_t radius_for(double max_cost, double min_cost_per_m, double cell_size_m, std::size_t rows,
+                                std::size_t cols);
   // Bytes a workspace holds at most: every tile of the window reached.
   static std::size_t bytes_for_radius(std::size_t radius, std::size_t rows, std::size_t cols);
   // Bytes the workspace holds now: its pool of tiles (the most any run so far
