@@ -573,7 +573,7 @@ BatchPlan expand_batch(const BatchSpec& spec) {
           throw core::ScenarioError(vwhere + (keys.empty() ? "" : " (sets " + keys + ")") + ": " + e.what());
         }
         if (sample == 0) unperturbed = parsed;
-        job.memory_mb = parsed.memory_mb;
+        job.record.memory_mb = parsed.memory_mb;
         for (std::size_t i = 0; i < parsed.assessment.criteria.size(); ++i)
           job.assessment_weights.emplace_back(parsed.assessment.criteria[i], parsed.assessment.weights[i]);
         if (parsed.sites)

@@ -438,7 +438,7 @@ BatchResult run_batch(const BatchPlan& plan, const BatchOptions& options, const 
   std::vector<Running> running;
   std::size_t next = 0;
   std::size_t memory_in_use = 0;
-  auto cost_of = [&](std::size_t i) { return plan.jobs[i].memory_mb + kJobAllowanceMb; };
+  auto cost_of = [&](std::size_t i) { return plan.jobs[i].record.memory_mb + kJobAllowanceMb; };
   bool cancelling = false;
   Clock::time_point cancel_time{};
 

@@ -413,7 +413,7 @@ SlurmSubmission submit_slurm(const BatchPlan& plan, const SlurmOptions& options,
   write_script(dir / "summary.sh", summary_script(plan, exe));
 
   std::size_t need_mb = 0;
-  for (std::size_t i : sub.tasks) need_mb = std::max(need_mb, plan.jobs[i].memory_mb + kJobAllowanceMb);
+  for (std::size_t i : sub.tasks) need_mb = std::max(need_mb, plan.jobs[i].record.memory_mb + kJobAllowanceMb);
   sub.mem_mb = options.mem_mb.value_or(need_mb);
   if (options.mem_mb && *options.mem_mb < need_mb)
     log << "warning: --mem " << *options.mem_mb << " MB is less than the " << need_mb

@@ -120,6 +120,12 @@ class JobReader {
         !tables.count("gpkg_spatial_ref_sys"))
       throw core::InputError(ctx + ": not a GeoPackage (no gpkg_contents, gpkg_geometry_columns or gpkg_spatial_ref_sys)");
     if (!tables.count("villages")) throw core::InputError(ctx + ": has no 'villages' layer");
+    if (tables.count("run_info")) {
+      Statement st(db_,
+                   "SELECT MAX(CAST(value AS INTEGER)) FROM job.run_info WHERE key LIKE 'stage\\_peak\\_mb.%' ESCAPE '\\'",
+                   ctx, true);
+      if (st.step() && !st.is_null(0)) job_.layers.peak_mb = st.integer(0);
+    }
 
     const auto vcols = columns("villages", ctx);
     for (const char* required : {"village_id", "class"})
@@ -337,6 +343,15 @@ void read_job_outputs(Database& db, std::vector<JobState>& jobs, SummaryResult& 
       attached = false;
       job.compared = true;
       ++result.jobs_compared;
+      // The batch runs jobs side by side (and Slurm sets --mem) on what it
+      // counts for them; say so when a job needed more.
+      const std::size_t counted = r.memory_mb + kJobAllowanceMb;
+      if (r.memory_mb > 0 && job.layers.peak_mb && *job.layers.peak_mb > static_cast<std::int64_t>(counted))
+        log.warn("batch summary: job '" + r.id + "' peaked at " + std::to_string(*job.layers.peak_mb) +
+                 " MB, more than the " + std::to_string(counted) + " MB the batch counts for it (its memory_mb " +
+                 std::to_string(r.memory_mb) + " + " + std::to_string(kJobAllowanceMb) +
+                 " MB for the thematic layers and villages it holds whole): give such jobs more room with the "
+                 "batch's memory_mb, or Slurm's --mem");
     } catch (const core::InputError& e) {
       if (in_savepoint) db.exec("ROLLBACK TO job; RELEASE job", "undoing " + ctx);
       if (attached) db.exec("DETACH DATABASE job", "closing " + ctx);

@@ -128,6 +128,7 @@ io::Table jobs_table(const std::vector<JobState>& jobs) {
   t.columns = {{"job_id", ColumnType::text},      {"variant", ColumnType::text},   {"overrides", ColumnType::text},
                {"split_value", ColumnType::text}, {"sample", ColumnType::integer}, {"status", ColumnType::text},
                {"exit_code", ColumnType::integer}, {"message", ColumnType::text},  {"seconds", ColumnType::real},
+               {"peak_mb", ColumnType::integer},
                {"scenario", ColumnType::text},    {"output", ColumnType::text},    {"compared", ColumnType::integer},
                {"note", ColumnType::text}};
   for (const JobState& js : jobs) {
@@ -142,6 +143,7 @@ io::Table jobs_table(const std::vector<JobState>& jobs) {
     row.emplace_back(static_cast<std::int64_t>(j.exit_code));
     row.emplace_back(j.message.empty() ? io::Value(std::monostate{}) : io::Value(j.message));
     row.emplace_back(j.seconds);
+    row.emplace_back(js.layers.peak_mb ? io::Value(*js.layers.peak_mb) : io::Value(std::monostate{}));
     row.emplace_back(j.scenario.empty() ? io::Value(std::monostate{}) : io::Value(j.scenario.string()));
     row.emplace_back(j.output.empty() ? io::Value(std::monostate{}) : io::Value(j.output.string()));
     row.emplace_back(static_cast<std::int64_t>(js.compared ? 1 : 0));

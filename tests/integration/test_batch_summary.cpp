@@ -340,6 +340,11 @@ TEST_CASE("batch summary of sample-county variants equals the sums over the job 
     CHECK(str(rows[2][6]) == kSplitCounty);
     CHECK(str(rows[1][7]) == "1");
     CHECK(str(rows[1][8]) == "grid.crs = \"EPSG:32648\"; thresholds.terrain.steep_slope_deg = 20");
+    // Peak memory from each read job's run_info; none for a failed job.
+    const auto peaks = query(sum, "SELECT job_id, peak_mb FROM jobs ORDER BY fid");
+    CHECK(std::stol(str(peaks[0][1])) > 0);
+    CHECK(std::stol(str(peaks[2][1])) > 0);
+    CHECK(str(peaks[3][1]) == "NULL");
   }
 
   SECTION("job_summary equals the sums over each job's layers") {
@@ -583,6 +588,17 @@ void write_job(const fs::path& path, const std::vector<HandVillage>& villages,
   REQUIRE(CPLGetLastErrorType() != CE_Failure);
 }
 
+// A run_info table as relocplan run writes it (key, value), added to a job's
+// GeoPackage.
+void put_run_info(const fs::path& path, const std::vector<std::pair<std::string, std::string>>& rows) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  std::string sql = "CREATE TABLE run_info (fid INTEGER PRIMARY KEY, key TEXT, value TEXT);";
+  for (const auto& [k, v] : rows) sql += "INSERT INTO run_info (key, value) VALUES ('" + k + "', '" + v + "');";
+  CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
 }  // namespace
 
 TEST_CASE("site groups and village counts on hand-made job outputs", "[batch][summary]") {
@@ -604,15 +620,31 @@ TEST_CASE("site groups and village counts on hand-made job outputs", "[batch][su
   write_job(dir / "j4.gpkg", v2, std::nullopt);  // assessment only
   write_job(dir / "j6.gpkg", {}, std::nullopt);  // a county without villages
 
+  // Peak memory as relocplan run records it: j1 went past what the batch
+  // counts for it (memory_mb 512 + 256), j2 did not, j3 has no run_info.
+  put_run_info(dir / "j1.gpkg", {{"stage_peak_mb.terrain", "300"}, {"stage_peak_mb.sites", "2000"},
+                                 {"stage_seconds.sites", "4.5"}});
+  put_run_info(dir / "j2.gpkg", {{"stage_peak_mb.terrain", "100"}, {"stage_peak_mb.write", "120"}});
+
   batch::SummaryInput in;
   in.jobs = {job("j1", "a", dir / "j1.gpkg"), job("j2", "b", dir / "j2.gpkg"), job("j3", "c", dir / "j3.gpkg"),
              job("j4", "d", dir / "j4.gpkg"), job("j5", "e", dir / "j5.gpkg", batch::JobStatus::cancelled),
              job("j6", "f", dir / "j6.gpkg")};
+  for (auto& j : in.jobs) j.memory_mb = 512;
   in.destination = dir / "summary.gpkg";
   std::ostringstream quiet;
   core::Log log(core::Verbosity::quiet, &quiet);
   const auto result = batch::write_summary(in, log);
   CHECK(result.jobs_compared == 5);
+  // The job that needed more memory than the batch counts is named, once.
+  CHECK_THAT(quiet.str(), Catch::Contains("job 'j1' peaked at 2000 MB, more than the 768 MB"));
+  CHECK_THAT(quiet.str(), !Catch::Contains("job 'j2' peaked"));
+  const auto peaks = query(dir / "summary.gpkg", "SELECT job_id, peak_mb FROM jobs ORDER BY fid");
+  REQUIRE(peaks.size() == 6);
+  CHECK(str(peaks[0][1]) == "2000");
+  CHECK(str(peaks[1][1]) == "120");
+  CHECK(str(peaks[2][1]) == "NULL");  // no run_info
+  CHECK(str(peaks[4][1]) == "NULL");  // cancelled: never read
   // Every compared job has its total row, even one with nothing in it.
   CHECK(result.site_groups == 4);
   const fs::path sum = dir / "summary.gpkg";

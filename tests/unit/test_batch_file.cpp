@@ -93,7 +93,7 @@ thresholds.terrain.steep_slope_deg = 30
     CHECK(job.record.variant == names[i]);
     CHECK(job.record.output == fx.dir.path() / "out" / "jobs" / (names[i] + ".gpkg"));
     CHECK(job.record.scenario == fx.dir.path() / "out" / "scenarios" / (names[i] + ".toml"));
-    CHECK(job.memory_mb == 300);
+    CHECK(job.record.memory_mb == 300);
     // The job's scenario stands alone: absolute paths, and the variant's values.
     const auto s = relocplan::config::parse_scenario(job.scenario_text, fx.dir / "elsewhere.toml");
     CHECK(s.thresholds.value("terrain", "steep_slope_deg") == expected_slope[i]);

@@ -72,7 +72,6 @@ BatchSpec load_batch(const std::filesystem::path& file);
 struct JobSpec {
   JobRecord record;
   std::string scenario_text;
-  std::size_t memory_mb = 0;  // [processing] memory_mb of the job's scenario
   std::vector<std::pair<std::string, double>> assessment_weights, site_weights;  // in effect (sensitivity jobs: perturbed)
 };
 

@@ -4,6 +4,7 @@
 // the weights. What the batch runner knows about a job after it ran is what
 // the batch summary compares.
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -11,6 +12,10 @@
 #include <vector>
 
 namespace relocplan::batch {
+
+// Memory counted for each job besides its scenario's [processing] memory_mb:
+// GDAL's drivers, GEOS geometries, the village layer and the process itself.
+constexpr std::size_t kJobAllowanceMb = 256;
 
 enum class JobStatus {
   done,       // ran and wrote its GeoPackage
@@ -33,6 +38,7 @@ struct JobRecord {
   int exit_code = 0;
   std::filesystem::path scenario;  // the job's generated scenario file
   std::filesystem::path output;    // the job's GeoPackage
+  std::size_t memory_mb = 0;       // [processing] memory_mb of the job's scenario
   double seconds = 0;
 };
 

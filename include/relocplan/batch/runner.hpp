@@ -18,9 +18,6 @@
 
 namespace relocplan::batch {
 
-// Memory counted for each job besides its scenario's [processing] memory_mb:
-// GDAL's drivers, GEOS geometries, the village layer and the process itself.
-constexpr std::size_t kJobAllowanceMb = 256;
 
 enum class BatchDisplay {
   quiet,     // failures and warnings only

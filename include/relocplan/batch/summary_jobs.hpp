@@ -160,6 +160,7 @@ struct JobLayers {
   bool allocations = false;        // an allocations layer
   bool allocation_people = false;  // allocations.people
   std::optional<vector::Crs> villages_crs, sites_crs;
+  std::optional<std::int64_t> peak_mb;  // the largest run_info stage_peak_mb.* (the run's peak memory)
 };
 
 struct JobState {
