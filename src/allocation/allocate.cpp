@@ -14,6 +14,7 @@
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/union_find.hpp"
 #include "relocplan/raster/distance.hpp"
+#include "relocplan/raster/local_cost_distance.hpp"
 
 namespace relocplan::allocation {
 
@@ -140,13 +141,12 @@ Solution solve_pairs(const std::vector<Demand>& demands, const std::vector<Suppl
 std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const std::vector<float>& friction,
                                     const std::vector<Place>& villages, const std::vector<Place>& sites,
                                     double max_travel_min, core::Progress& progress, const Workers& workers,
-                                    std::uint64_t* cells_searched, unsigned* threads_used) {
+                                    SearchStats* stats) {
   if (friction.size() != grid.cells())
     throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.size()) +
                               " cells for a grid of " + std::to_string(grid.cells()));
   const raster::ArrayCostSurface surface(friction.data(), grid.rows(), grid.cols());
-  return travel_time_pairs(grid, surface, villages, sites, max_travel_min, progress, workers, cells_searched,
-                           threads_used);
+  return travel_time_pairs(grid, surface, villages, sites, max_travel_min, progress, workers, stats);
 }
 
 std::size_t search_window_bytes(const raster::Grid& grid, double max_travel_min, double min_cost_per_m) {
@@ -156,17 +156,34 @@ std::size_t search_window_bytes(const raster::Grid& grid, double max_travel_min,
       grid.rows(), grid.cols());
 }
 
-unsigned search_threads(const Workers& workers, std::size_t sources, std::size_t window_bytes) {
+std::size_t search_least_bytes(const raster::Grid& grid, double max_travel_min, double min_cost_per_m) {
+  using raster::LocalCostDistance;
+  return LocalCostDistance::least_limited_bytes(
+      LocalCostDistance::radius_for(max_travel_min, min_cost_per_m, grid.cell_size(), grid.rows(), grid.cols()),
+      grid.rows(), grid.cols());
+}
+
+SearchShare share_searches(const Workers& workers, std::size_t sources, std::size_t window_bytes,
+                           std::size_t least_bytes) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::size_t n = std::min<std::size_t>(workers.threads == 0 ? cores : workers.threads, std::max<std::size_t>(1, sources));
-  if (workers.memory_bytes > 0 && window_bytes > 0) n = std::min(n, std::max<std::size_t>(1, workers.memory_bytes / window_bytes));
-  return static_cast<unsigned>(n);
+  SearchShare share;
+  if (workers.memory_bytes == 0 || window_bytes == 0) {
+    share.threads = static_cast<unsigned>(n);
+    return share;
+  }
+  const bool can_spill = !workers.spill_dir.empty();
+  const std::size_t each = can_spill ? std::min(window_bytes, least_bytes) : window_bytes;
+  n = std::min(n, std::max<std::size_t>(1, workers.memory_bytes / std::max<std::size_t>(1, each)));
+  share.threads = static_cast<unsigned>(n);
+  if (can_spill && workers.memory_bytes / n < window_bytes) share.limit_bytes = workers.memory_bytes / n;
+  return share;
 }
 
 std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::CostSurface& friction,
                                     const std::vector<Place>& villages, const std::vector<Place>& sites,
                                     double max_travel_min, core::Progress& progress, const Workers& workers,
-                                    std::uint64_t* cells_searched, unsigned* threads_used) {
+                                    SearchStats* stats) {
   if (friction.rows() != grid.rows() || friction.cols() != grid.cols())
     throw core::InternalError("allocation: the travel cost surface has " + std::to_string(friction.rows()) + " x " +
                               std::to_string(friction.cols()) + " cells for a grid of " + std::to_string(grid.rows()) +
@@ -189,7 +206,7 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::Cost
   const std::size_t cols = grid.cols();
 
   std::vector<std::vector<Pair>> found(sources.size());
-  std::vector<std::uint64_t> settled(sources.size(), 0);
+  std::vector<std::uint64_t> settled(sources.size(), 0), spilled(sources.size(), 0);
   std::atomic<std::size_t> next{0}, done{0};
   std::atomic<bool> stop{false};
   const core::CancelFlag& cancel = progress.cancel();
@@ -199,25 +216,33 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::Cost
     const std::size_t row = static_cast<std::size_t>(cell) / cols, col = static_cast<std::size_t>(cell) % cols;
     if (!search.run(row, col, &cancel)) return;
     settled[k] = search.settled();
-    for (std::size_t r = search.row0(); r < search.row1(); ++r) {
-      const long long lo = static_cast<long long>(r * cols + search.col0());
-      const long long hi = static_cast<long long>(r * cols + search.col1());
-      auto it = std::lower_bound(target_cells.begin(), target_cells.end(), std::make_pair(lo, std::size_t{0}));
-      for (; it != target_cells.end() && it->first < hi; ++it) {
-        const float c = search.cost_at(r, static_cast<std::size_t>(it->first) % cols);
-        if (!(c <= max_travel_min)) continue;
-        found[k].push_back(from_sites ? Pair{it->second, k, c} : Pair{k, it->second, c});
+    spilled[k] = search.tiles_spilled();
+    // The targets in each tile the search reached (a cell outside them is
+    // not reached), the tile in memory while it is read.
+    search.visit_reached([&](const raster::LocalCostDistance::ReachedTile& tile) {
+      for (std::size_t r = tile.row0; r < tile.row1; ++r) {
+        const long long lo = static_cast<long long>(r * cols + tile.col0);
+        const long long hi = static_cast<long long>(r * cols + tile.col1);
+        auto it = std::lower_bound(target_cells.begin(), target_cells.end(), std::make_pair(lo, std::size_t{0}));
+        for (; it != target_cells.end() && it->first < hi; ++it) {
+          const float c = tile.cost(r, static_cast<std::size_t>(it->first) % cols);
+          if (!(c <= max_travel_min)) continue;
+          found[k].push_back(from_sites ? Pair{it->second, k, c} : Pair{k, it->second, c});
+        }
       }
-    }
+    });
   };
+  // One workspace per thread, as many as the memory allows, each held to
+  // its share of it.
+  const std::size_t window_bytes = search_window_bytes(grid, max_travel_min, min_friction);
+  const std::size_t least_bytes = search_least_bytes(grid, max_travel_min, min_friction);
+  const SearchShare share = share_searches(workers, sources.size(), window_bytes, least_bytes);
   auto make_search = [&] {
-    return raster::LocalCostDistance(friction, grid.cell_size(), max_travel_min, min_friction);
+    raster::LocalCostDistance search(friction, grid.cell_size(), max_travel_min, min_friction);
+    search.limit_memory({.max_bytes = share.limit_bytes, .spill_dir = workers.spill_dir});
+    return search;
   };
-  // One workspace per thread, as many as the memory allows when each
-  // reaches every tile of its window.
-  const unsigned n_threads =
-      search_threads(workers, sources.size(), search_window_bytes(grid, max_travel_min, min_friction));
-  if (threads_used) *threads_used = n_threads;
+  const unsigned n_threads = share.threads;
   std::vector<std::exception_ptr> failures(n_threads);
   {
     std::vector<std::jthread> helpers;
@@ -246,7 +271,15 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::Cost
   std::vector<Pair> pairs;
   for (std::size_t k = 0; k < found.size(); ++k) {
     pairs.insert(pairs.end(), found[k].begin(), found[k].end());
-    if (cells_searched) *cells_searched += settled[k];
+    if (stats) {
+      stats->cells_searched += settled[k];
+      stats->tiles_spilled += spilled[k];
+    }
+  }
+  if (stats) {
+    stats->share = share;
+    stats->window_bytes = window_bytes;
+    stats->least_bytes = least_bytes;
   }
   std::sort(pairs.begin(), pairs.end(), pair_order);
   return pairs;
@@ -278,9 +311,8 @@ AllocationResult allocate(const raster::Grid& grid, const raster::CostSurface* f
   progress.begin("allocation costs");
   if (travel && !friction) throw core::InternalError("allocation: travel time costs need the travel cost surface");
   std::vector<Pair> reach = travel ? travel_time_pairs(grid, *friction, villages, sites, spec.max_travel_min, progress,
-                                                       workers, &r.cells_searched, &r.threads_used)
+                                                       workers, &r.searches)
                                    : distance_pairs(villages, sites, spec.max_distance_m);
-  if (travel) r.window_bytes = search_window_bytes(grid, spec.max_travel_min, friction->min_finite());
   progress.end();
   const auto t1 = std::chrono::steady_clock::now();
   r.cost_seconds = std::chrono::duration<double>(t1 - t0).count();

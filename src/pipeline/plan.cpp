@@ -381,14 +381,16 @@ void print_plan(const Plan& p, std::ostream& out) {
           << (t.assumption ? " [assumption]" : "") << "\n";
   out << "processing   memory budget " << s.memory_mb << " MB -> strips of " << p.block_rows << " rows\n";
   if (s.sites) {
-    const double need_mb = sites::site_search_bytes(p.grid, p.site_block_rows, s) / (1024.0 * 1024.0);
+    const double need_mb =
+        sites::site_search_bytes(p.grid, p.site_block_rows, s, s.memory_mb * 1024 * 1024 / 2) / (1024.0 * 1024.0);
     out << "sites        weights " << s.sites->weights_from << ":";
     for (std::size_t i = 0; i < s.sites->factors.size(); ++i)
       out << " " << s.sites->factors[i] << "=" << fixed(s.sites->weights[i], 3);
     out << "\n             " << (s.sites->owa_order_weights.empty() ? "weighted linear combination" : "ordered weighted averaging")
         << ", " << s.sites->membership << " membership; strips of " << p.site_block_rows
         << " rows; about " << fixed(need_mb, 0)
-        << " MB for strips and search windows, plus the runs of suitable cells (the travel cost surface and travel time go to scratch files)\n";
+        << " MB at most for strips and searches, plus the runs of suitable cells (the travel cost surface, the travel "
+           "time and search tiles past memory_mb / 2 go to scratch files)\n";
   }
   if (s.sites && s.allocation) {
     const auto& a = *s.allocation;
@@ -399,12 +401,20 @@ void print_plan(const Plan& p, std::ostream& out) {
       // The window at road speed, the fastest move on the travel cost surface.
       const double road_min_per_m = 60.0 / (1000.0 * s.thresholds.value("sites", "walk_road_kmh"));
       const std::size_t window = allocation::search_window_bytes(p.grid, a.max_travel_min, road_min_per_m);
+      const std::size_t least = allocation::search_least_bytes(p.grid, a.max_travel_min, road_min_per_m);
       const std::size_t budget = s.memory_mb * 1024 * 1024 / 2;
-      const unsigned threads = allocation::search_threads({.threads = 0, .memory_bytes = budget},
-                                                          std::numeric_limits<std::size_t>::max(), window);
+      // A run has a work folder for the searches' scratch files.
+      const auto share = allocation::share_searches({.threads = 0, .memory_bytes = budget, .spill_dir = "."},
+                                                    std::numeric_limits<std::size_t>::max(), window, least);
+      const auto mb = [](std::size_t bytes) { return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 0); };
       out << "travel time up to " << fixed(a.max_travel_min, 0) << " min; one search per site or village in a window of "
-          << "at most " << fixed(static_cast<double>(window) / (1024.0 * 1024.0), 0) << " MB, " << threads
-          << " at a time (" << (threads * window > budget ? "above" : "within") << " memory_mb / 2)\n";
+          << "at most " << mb(window) << " MB, " << share.threads << " at a time";
+      if (share.limit_bytes == 0)
+        out << " (within memory_mb / 2)\n";
+      else
+        out << ", each held to " << mb(std::max(share.limit_bytes, least)) << " MB ("
+            << (share.threads * std::max(share.limit_bytes, least) > budget ? "above" : "within")
+            << " memory_mb / 2; tiles past it go to a scratch file)\n";
     }
   }
   out << "output       " << p.output.string() << (p.output_exists ? " (exists: run needs --overwrite)" : "") << "\n";

@@ -294,8 +294,13 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
     const auto friction = output.new_scratch_grid("scratch_friction", grid);
     const sites::SiteLayers sl = site_layers(plan);
     const std::vector<std::pair<double, double>> moving = moving_villages(plan, assessments);
+    // The searches over the surface run after the strips of the inputs pass
+    // and before those of the suitability pass: they take the strips' half
+    // of the budget, and write tiles beyond it to the work folder.
+    const raster::SearchMemory search_memory{.max_bytes = s.memory_mb * 1024 * 1024 / 2,
+                                             .spill_dir = output.work_dir()};
     found = sites::find_sites(ctx, grid, gi, sl, moving, s, log, progress, site_rasters, plan.site_block_rows,
-                              seat_travel.get(), friction.get());
+                              seat_travel.get(), friction.get(), search_memory);
     if (s.study_area.clip && plan.boundary) {
       // Sites whose centroid lies outside the selected boundary belong to the
       // neighbouring area's run.
@@ -318,7 +323,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
       // The sites' strips are gone by now: the searches' workspaces take the
       // strips' half of the budget.
       allocated = allocation::allocate(grid, friction.get(), std::move(demand), std::move(supply), *s.allocation,
-                                       progress, {.threads = 0, .memory_bytes = s.memory_mb * 1024 * 1024 / 2});
+                                       progress, {.threads = 0, .memory_bytes = s.memory_mb * 1024 * 1024 / 2,
+                                                  .spill_dir = output.work_dir()});
       std::size_t unallocated = 0;
       for (const auto& u : allocated->solution.unallocated) unallocated += static_cast<std::size_t>(u.households);
       if (s.allocation->urban_share && !allocated->urban_target_met)

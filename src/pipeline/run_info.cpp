@@ -6,6 +6,7 @@
 #include <cpl_string.h>
 #include <gdal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -101,13 +102,22 @@ std::string add_run_settings(io::Table& info, const config::Scenario& s, const P
                                  " independent groups solved; the largest " +
                                  std::to_string(allocated->largest_component_villages) + " villages x " +
                                  std::to_string(allocated->largest_component_sites) + " sites");
-    if (allocated->cells_searched > 0)
-      put("allocation.cells_searched", std::to_string(allocated->cells_searched) +
+    const auto& searches = allocated->searches;
+    if (searches.cells_searched > 0)
+      put("allocation.cells_searched", std::to_string(searches.cells_searched) +
                                            " cells settled by the travel-time searches");
-    if (allocated->threads_used > 0)
-      put("allocation.search_threads", std::to_string(allocated->threads_used) + " thread(s), each workspace at most " +
-                                           fixed(static_cast<double>(allocated->window_bytes) / (1024.0 * 1024.0), 0) +
-                                           " MB (processing.memory_mb / 2 for all)");
+    if (searches.window_bytes > 0) {
+      const auto mb = [](std::size_t bytes) { return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 0); };
+      put("allocation.search_threads",
+          std::to_string(searches.share.threads) + " thread(s), each workspace " +
+              (searches.share.limit_bytes > 0
+                   ? "held to " + mb(std::max(searches.share.limit_bytes, searches.least_bytes)) + " MB (its window: " +
+                         mb(searches.window_bytes) + " MB at most)"
+                                              : "at most " + mb(searches.window_bytes) + " MB") +
+              " (processing.memory_mb / 2 for all)");
+      put("allocation.tiles_spilled", std::to_string(searches.tiles_spilled) +
+                                          " search tiles written to scratch files past the workspaces' limit");
+    }
     put("allocation.urban_share", fixed(100.0 * allocated->urban_share, 1) + " % of allocated households at sites within " +
                                       fixed(s.allocation->urban_max_travel_min, 0) + " min of a town");
     if (s.allocation->urban_share)

@@ -16,6 +16,7 @@
 #include "relocplan/criteria/coverage.hpp"
 #include "relocplan/raster/block_plan.hpp"
 #include "relocplan/raster/distance.hpp"
+#include "relocplan/raster/local_cost_distance.hpp"
 #include "relocplan/sites/patches.hpp"
 #include "relocplan/sites/site_cells.hpp"
 
@@ -36,7 +37,8 @@ constexpr std::size_t kSeatGroupCells = 32;
 // groups. Costs travel as doubles and are rounded once, so the minimum over
 // the groups is the one multi-source search's value for every cell.
 void seat_travel_times(const raster::CostSurface& friction, double cell, const std::vector<std::size_t>& seat_cells,
-                       double bound, raster::GridStore& seat, core::Progress& progress) {
+                       double bound, raster::GridStore& seat, const raster::SearchMemory& memory,
+                       core::Progress& progress) {
   const std::size_t cols = friction.cols();
   std::vector<std::vector<std::size_t>> groups;
   std::size_t r0 = 0, r1 = 0, c0 = 0, c1 = 0;
@@ -52,28 +54,29 @@ void seat_travel_times(const raster::CostSurface& friction, double cell, const s
     }
   }
   raster::LocalCostDistance search(friction, cell, bound, friction.min_finite());
+  search.limit_memory(memory);
   std::vector<float> window;
   for (std::size_t g = 0; g < groups.size(); ++g) {
     if (!search.run_from(groups[g], &progress.cancel())) progress.cancel().throw_if_requested();
     // Merged tile by tile over the tiles the search reached (a cell outside
     // them is not reached).
-    for (const auto& [t0, t1, u0, u1] : search.reached_tiles()) {
-      const std::size_t w = u1 - u0;
-      window.resize((t1 - t0) * w);
-      seat.read(t0, t1, u0, u1, window.data(), w);
+    search.visit_reached([&](const raster::LocalCostDistance::ReachedTile& tile) {
+      const std::size_t w = tile.col1 - tile.col0;
+      window.resize((tile.row1 - tile.row0) * w);
+      seat.read(tile.row0, tile.row1, tile.col0, tile.col1, window.data(), w);
       bool lowered = false;
-      for (std::size_t rr = t0; rr < t1; ++rr) {
-        float* row = window.data() + (rr - t0) * w;
-        for (std::size_t cc = u0; cc < u1; ++cc) {
-          const float t = search.cost_at(rr, cc);
-          if (t < row[cc - u0]) {
-            row[cc - u0] = t;
+      for (std::size_t rr = tile.row0; rr < tile.row1; ++rr) {
+        float* row = window.data() + (rr - tile.row0) * w;
+        for (std::size_t cc = tile.col0; cc < tile.col1; ++cc) {
+          const float t = tile.cost(rr, cc);
+          if (t < row[cc - tile.col0]) {
+            row[cc - tile.col0] = t;
             lowered = true;
           }
         }
       }
-      if (lowered) seat.write_window(t0, t1, u0, u1, window.data(), w);
-    }
+      if (lowered) seat.write_window(tile.row0, tile.row1, tile.col0, tile.col1, window.data(), w);
+    });
     progress.update(static_cast<double>(g + 1) / static_cast<double>(groups.size()));
   }
 }
@@ -205,20 +208,26 @@ void SiteRasterCollector::write(std::size_t row0, std::size_t nrows, const float
   std::copy(con, con + n, constraints.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
-double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario) {
+double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario,
+                         std::size_t search_limit_bytes) {
   const std::size_t strip_rows = std::min(grid.rows(), block_rows == 0 ? grid.rows() : block_rows);
   const double strips = static_cast<double>(strip_rows * grid.cols() * kStripBytesPerCell);
   // The searches' windows at worst (every tile reached): the reach of their
-  // bound at road speed (the fastest move).
+  // bound at road speed (the fastest move). With a limit, a search holds at
+  // most the limit, or the least it keeps for its window when that is more.
+  using raster::LocalCostDistance;
   const auto& th = scenario.thresholds;
   const double fastest_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
   double window = 0;
   for (const char* bound : {"seat_zero_min", "access_max_min"}) {
     const double b = th.value("sites", bound);
-    const std::size_t radius = raster::LocalCostDistance::radius_for(std::isfinite(b) && b > 0 ? b : kInf,
-                                                                      fastest_min_per_m, grid.cell_size(), grid.rows(),
-                                                                      grid.cols());
-    window = std::max(window, static_cast<double>(raster::LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols())));
+    const std::size_t radius = LocalCostDistance::radius_for(std::isfinite(b) && b > 0 ? b : kInf, fastest_min_per_m,
+                                                             grid.cell_size(), grid.rows(), grid.cols());
+    std::size_t held = LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols());
+    if (search_limit_bytes > 0)
+      held = std::min(held, std::max(search_limit_bytes, LocalCostDistance::least_limited_bytes(radius, grid.rows(),
+                                                                                                grid.cols())));
+    window = std::max(window, static_cast<double>(held));
   }
   return strips + window;
 }
@@ -241,7 +250,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
                             const SiteLayers& L, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& s, core::Log& log, core::Progress& progress,
                             SiteRasterSink& sink, std::size_t block_rows, raster::GridStore* seat_store,
-                            raster::GridStore* friction_store) {
+                            raster::GridStore* friction_store, const raster::SearchMemory& search_memory) {
   const auto& th = s.thresholds;
   const std::size_t rows = grid.rows(), cols = grid.cols();
   const double cell = grid.cell_size();
@@ -276,7 +285,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     // searches stop there (cells beyond it keep +infinity).
     const double bound = th.value("sites", "seat_zero_min");
     seat_travel_times(friction, cell, cells.seat_cells(), std::isfinite(bound) && bound > 0 ? bound : kInf, *seat_store,
-                      progress);
+                      search_memory, progress);
     raster::GridStore* seat = seat_store;
     cells.set_seat_travel([seat](std::size_t row0, std::size_t n, float* out) { seat->read_rows(row0, n, out); });
     progress.end();
@@ -388,6 +397,7 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
     const double bound = th.value("sites", "access_max_min");
     raster::LocalCostDistance search(friction, cell, std::isfinite(bound) && bound >= 0 ? bound : kInf,
                                      friction.min_finite());
+    search.limit_memory(search_memory);
     const auto& towns = cells.town_cells();
     const std::function<bool(std::size_t)> is_town = [&towns](std::size_t k) {
       return std::binary_search(towns.begin(), towns.end(), k);

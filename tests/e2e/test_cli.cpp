@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <map>
+#include <regex>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -257,6 +259,23 @@ TEST_CASE("a tiny memory budget still finishes the sample, with the same output"
     const auto x = testsupport::read_raster("GPKG:" + normal.string() + ":" + raster);
     const auto y = testsupport::read_raster("GPKG:" + tiny.string() + ":" + raster);
     CHECK(x.values == y.values);
+  }
+  // The budget holds: past what the run holds once its inputs are read (the
+  // villages and thematic layers), no stage rose by more than memory_mb, the
+  // least a travel-time search keeps (its workspace is held to 8 MB, so it
+  // keeps the tiles of its front: run_info says how much) and 48 MB for GDAL,
+  // PROJ and GEOS at work.
+  std::map<std::string, std::string> info;
+  for (auto& row : testsupport::read_features(tiny, "run_info")) info[row["key"]] = row["value"];
+  const std::string threads = info["allocation.search_threads"];
+  INFO(threads);
+  std::smatch held;
+  REQUIRE(std::regex_search(threads, held, std::regex("held to ([0-9]+) MB")));
+  const double bound = 16 + std::stod(held[1]) + 48;
+  const double after_inputs = std::stod(info.at("stage_peak_mb.resolve"));
+  for (const char* stage : {"terrain", "assessment", "sites", "allocation", "write"}) {
+    INFO(stage << ": " << info["stage_peak_mb." + std::string(stage)] << " MB, after the inputs " << after_inputs);
+    CHECK(std::stod(info.at("stage_peak_mb." + std::string(stage))) - after_inputs <= bound);
   }
   CHECK_FALSE(testsupport::has_temp_files(kSampleDir / "out"));
 }

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <string>
@@ -13,6 +14,7 @@
 #include "relocplan/allocation/allocate.hpp"
 #include "relocplan/core/error.hpp"
 #include "relocplan/raster/distance.hpp"
+#include "test_support.hpp"
 
 using namespace relocplan;
 using Catch::Matchers::Contains;
@@ -176,10 +178,11 @@ TEST_CASE("Allocation on the map: windowed searches give the whole-grid costs an
     const std::size_t window = allocation::search_window_bytes(grid, spec.max_travel_min, raster::min_finite_cost(friction));
     const auto tight = allocation::allocate(grid, friction, villages, sites, spec, progress,
                                             {.threads = 2, .memory_bytes = window + window / 2});
-    CHECK(one.threads_used == 1);
-    CHECK(two.threads_used == 2);
-    CHECK(tight.threads_used == 1);
-    CHECK(tight.window_bytes == window);
+    CHECK(one.searches.share.threads == 1);
+    CHECK(two.searches.share.threads == 2);
+    CHECK(tight.searches.share.threads == 1);
+    CHECK(tight.searches.share.limit_bytes == 0);  // no scratch folder: no limit, one thread
+    CHECK(tight.searches.window_bytes == window);
     CHECK(tight.pairs.size() == two.pairs.size());
     CHECK(tight.solution.total_cost == two.solution.total_cost);
     // Same costs pair by pair.
@@ -200,8 +203,8 @@ TEST_CASE("Allocation on the map: windowed searches give the whole-grid costs an
       CHECK(two.solution.assignments[k].site == one.solution.assignments[k].site);
       CHECK(two.solution.assignments[k].households == one.solution.assignments[k].households);
     }
-    CHECK(two.cells_searched == one.cells_searched);
-    CHECK(one.cells_searched > 0);
+    CHECK(two.searches.cells_searched == one.searches.cells_searched);
+    CHECK(one.searches.cells_searched > 0);
   }
 }
 
@@ -220,17 +223,68 @@ TEST_CASE("Allocation on the map: Ctrl-C during the travel-time searches cancels
 }
 
 TEST_CASE("Allocation on the map: the searches' threads fit the memory budget", "[allocation][scale]") {
-  using allocation::search_threads;
-  CHECK(search_threads({.threads = 4}, 100, 1000) == 4);
-  CHECK(search_threads({.threads = 4}, 3, 1000) == 3);                          // no more than the sources
-  CHECK(search_threads({.threads = 4}, 0, 1000) == 1);
-  CHECK(search_threads({.threads = 4, .memory_bytes = 2500}, 100, 1000) == 2);  // two workspaces fit
-  CHECK(search_threads({.threads = 4, .memory_bytes = 500}, 100, 1000) == 1);   // at least one
-  CHECK(search_threads({.threads = 0}, 100, 1000) >= 1);                        // one per core
+  using allocation::share_searches;
+  CHECK(share_searches({.threads = 4}, 100, 1000, 300).threads == 4);
+  CHECK(share_searches({.threads = 4}, 100, 1000, 300).limit_bytes == 0);
+  CHECK(share_searches({.threads = 4}, 3, 1000, 300).threads == 3);  // no more than the sources
+  CHECK(share_searches({.threads = 4}, 0, 1000, 300).threads == 1);
+  CHECK(share_searches({.threads = 0}, 100, 1000, 300).threads >= 1);  // one per core
+  // Without a scratch folder: as many whole windows as fit, at least one.
+  CHECK(share_searches({.threads = 4, .memory_bytes = 2500}, 100, 1000, 300).threads == 2);
+  CHECK(share_searches({.threads = 4, .memory_bytes = 500}, 100, 1000, 300).threads == 1);
+  CHECK(share_searches({.threads = 4, .memory_bytes = 500}, 100, 1000, 300).limit_bytes == 0);
+  // With one: as many as the least a limited workspace keeps allows, each
+  // held to its share when that is less than the window.
+  const auto four = share_searches({.threads = 4, .memory_bytes = 2500, .spill_dir = "tmp"}, 100, 1000, 300);
+  CHECK(four.threads == 4);
+  CHECK(four.limit_bytes == 625);
+  const auto two = share_searches({.threads = 2, .memory_bytes = 2500, .spill_dir = "tmp"}, 100, 1000, 300);
+  CHECK(two.threads == 2);
+  CHECK(two.limit_bytes == 0);  // the whole window fits
+  const auto tiny = share_searches({.threads = 4, .memory_bytes = 200, .spill_dir = "tmp"}, 100, 1000, 300);
+  CHECK(tiny.threads == 1);
+  CHECK(tiny.limit_bytes == 200);
   // The window: (2R + 1)^2 cells of 28 bytes, R the reach in cells plus one,
   // clipped to the grid.
   const raster::Grid grid(0, 3000, 30, 100, 100, "");
   // 0.3 min at 0.001 min/m: 300 m, 10 cells, R = 11, a side of 23 cells.
   CHECK(allocation::search_window_bytes(grid, 0.3, 0.001) == 23u * 23u * 28u);
   CHECK(allocation::search_window_bytes(grid, 1e6, 0.001) == 100u * 100u * 28u);
+}
+
+TEST_CASE("Allocation on the map: workspaces held to a tiny budget give the same pairs and plan",
+          "[allocation][scale][spill]") {
+  // 1,024 x 2,048 cells (16 x 4 tiles of the searches' state, more than the
+  // 48 a limited workspace keeps), travel times over the whole grid.
+  std::mt19937 rng(20261207);
+  const std::size_t rows = 1024, cols = 2048;
+  const double cell = 30.0;
+  const raster::Grid grid(0, rows * cell, cell, rows, cols, "");
+  const auto friction = testsupport::random_friction(rng, grid.cells(), 0.05);
+  std::uniform_real_distribution<double> x(1, cols * cell - 1), y(1, rows * cell - 1);
+  std::vector<allocation::Place> villages, sites;
+  for (std::size_t i = 0; i < 30; ++i) villages.push_back({i, "V" + std::to_string(i), "c", x(rng), y(rng), 20, 4.0, false});
+  for (std::size_t j = 0; j < 3; ++j) sites.push_back({j, "S" + std::to_string(j), "c", x(rng), y(rng), 150, 0, false});
+  config::AllocationSpec spec;
+  spec.cost = "travel_time";
+  spec.max_travel_min = 1e6;
+  core::CancelFlag cancel;
+  core::Progress progress(false, cancel);
+  testsupport::TempDir dir;
+  const auto free_run = allocation::allocate(grid, friction, villages, sites, spec, progress, {.threads = 1});
+  const auto held = allocation::allocate(grid, friction, villages, sites, spec, progress,
+                                         {.threads = 2, .memory_bytes = 1, .spill_dir = dir.path()});
+  CHECK(free_run.searches.tiles_spilled == 0);
+  CHECK(held.searches.share.threads == 1);
+  CHECK(held.searches.share.limit_bytes == 1);
+  CHECK(held.searches.tiles_spilled > 0);
+  CHECK(held.searches.cells_searched == free_run.searches.cells_searched);
+  REQUIRE(held.pairs.size() == free_run.pairs.size());
+  for (std::size_t k = 0; k < held.pairs.size(); ++k) {
+    CHECK(held.pairs[k].village == free_run.pairs[k].village);
+    CHECK(held.pairs[k].site == free_run.pairs[k].site);
+    CHECK(held.pairs[k].cost == free_run.pairs[k].cost);
+  }
+  CHECK(held.solution.total_cost == free_run.solution.total_cost);
+  CHECK(std::filesystem::is_empty(dir.path()));
 }

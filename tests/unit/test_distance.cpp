@@ -13,6 +13,7 @@
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/distance.hpp"
+#include "relocplan/raster/local_cost_distance.hpp"
 #include "test_support.hpp"
 
 using relocplan::raster::cost_distance;

@@ -11,6 +11,7 @@
 #include "relocplan/core/error.hpp"
 #include "test_support.hpp"
 #include "relocplan/raster/distance.hpp"
+#include "relocplan/raster/local_cost_distance.hpp"
 #include "relocplan/raster/grid_store.hpp"
 
 namespace fs = std::filesystem;

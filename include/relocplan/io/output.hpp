@@ -114,6 +114,9 @@ class OutputGeoPackage {
   // A scratch grid (raw float32) in the work folder, removed when destroyed
   // and with the work folder.
   std::unique_ptr<raster::ScratchFileGrid> new_scratch_grid(const std::string& name, const raster::Grid& grid) const;
+  // The work folder beside the destination (removed when the output is
+  // finished or abandoned), for other scratch files of the run.
+  const std::filesystem::path& work_dir() const { return work_dir_; }
   // Copies a finished temporary raster into the GeoPackage (a gridded
   // coverage, or paletted tiles for class rasters) with its statistics.
   // `progress` (optional) receives this copy's share of the current stage.

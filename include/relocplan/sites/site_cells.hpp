@@ -17,6 +17,7 @@
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/burn.hpp"
 #include "relocplan/raster/distance.hpp"
+#include "relocplan/raster/grid_store.hpp"
 #include "relocplan/raster/grid.hpp"
 #include "relocplan/sites/site_search.hpp"
 

@@ -31,6 +31,7 @@
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/grid.hpp"
 #include "relocplan/raster/grid_store.hpp"
+#include "relocplan/raster/local_cost_distance.hpp"
 #include "relocplan/vector/geos.hpp"
 #include "relocplan/vector/thematic.hpp"
 #include "relocplan/vector/villages.hpp"
@@ -153,12 +154,15 @@ struct SiteLayers {
 
 // Peak memory of the site search in bytes, with grid stores for the travel
 // cost surface and the seat travel time: the strip buffers of `block_rows`
-// rows (about 100 bytes a cell of a strip) and the larger of the search
-// windows (the seat search's and the access search's: the reach of their
-// bound at road speed). The suitable cells come on top as runs (16 bytes a
+// rows (about 100 bytes a cell of a strip) and the larger of the searches'
+// workspaces (the seat search's and the access search's: every tile of the
+// window their bound reaches at road speed, or with a search limit
+// (raster::SearchMemory), that limit, never below the least a limited search
+// keeps for its window). The suitable cells come on top as runs (16 bytes a
 // run of suitable cells in a row, with its label while patches are traced),
 // which only the run can count.
-double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario);
+double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario,
+                         std::size_t search_limit_bytes = 0);
 // The strip height that keeps the strip buffers within `bytes`.
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
 
@@ -167,11 +171,13 @@ std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
 // (block_rows rows each; 0: the whole grid at once). The travel cost surface
 // goes to `friction_store` and the travel time to the seats to `seat_store`
 // (both rows x cols); a store not given is kept in memory and returned in the
-// result instead.
+// result instead. The travel-time searches (to the seats, and each site's
+// access) hold at most what `search_memory` allows (no limit by default).
 SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, const GridInputs& inputs,
                             const SiteLayers& layers, const std::vector<std::pair<double, double>>& out_villages,
                             const config::Scenario& scenario, core::Log& log, core::Progress& progress,
                             SiteRasterSink& sink, std::size_t block_rows, raster::GridStore* seat_store = nullptr,
-                            raster::GridStore* friction_store = nullptr);
+                            raster::GridStore* friction_store = nullptr,
+                            const raster::SearchMemory& search_memory = {});
 
 }  // namespace relocplan::sites
