@@ -202,8 +202,8 @@ TEST_CASE("Ctrl-C in each long stage cancels cleanly", "[cli][cancel]") {
   const fs::path scenario = sample_scenario("cancel-stage.gpkg", "memory_mb = 512", "memory_mb = 16");
   const fs::path out_dir = kSampleDir / "out";
   fs::create_directories(out_dir);
-  for (const std::string stage : {"terrain", "site inputs", "site suitability", "sites", "site figures",
-                                  "allocation costs"}) {
+  for (const std::string stage : {"terrain", "site inputs", "travel time to county seats", "site suitability", "sites",
+                                  "site figures", "allocation costs", "writing rasters", "writing sites"}) {
     INFO("stage " << stage);
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
