@@ -389,6 +389,8 @@ SiteSearchResult find_sites(GEOSContextHandle_t ctx, const raster::Grid& grid, c
         }
     }
   }
+  // The strip is done with: the access searches take its half of the budget.
+  v = StripValues{};
   // The site's access: the travel time from its cells to the nearest town,
   // a search from the site outwards that stops at the first town reached
   // and never goes beyond access_max_min (travel cost is symmetric, so this

@@ -222,7 +222,8 @@ def main():
         if not slurm_sum.exists():
             fail("the summary job wrote no summary; its log:\n" +
                  "\n".join(p.read_text() for p in (work / "out-slurm/slurm/logs").glob("summary_*.log")))
-        for table, ignore in (("jobs", ("seconds", "scenario", "output", "message")),
+        # Run time and peak memory are measured, not computed: they differ run to run.
+        for table, ignore in (("jobs", ("seconds", "peak_mb", "scenario", "output", "message")),
                               ("job_summary", ()), ("village_robustness", ()),
                               ("contested_villages", ()), ("site_frequency", ())):
             a, b = rows(local_sum, table, ignore), rows(slurm_sum, table, ignore)
