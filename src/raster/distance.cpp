@@ -161,7 +161,24 @@ void SourceDistance::add(std::size_t row, std::size_t col) {
   if (row >= rows_ || col >= cols_)
     throw core::InternalError("SourceDistance: cell " + std::to_string(row) + ", " + std::to_string(col) +
                               " is outside the grid");
-  pending_.emplace_back(static_cast<std::uint32_t>(col), static_cast<std::uint32_t>(row));
+  if (pending_.empty()) {
+    pending_.resize(cols_);
+    unsorted_.assign(cols_, 0);
+  }
+  auto& column = pending_[col];
+  const auto r = static_cast<std::uint32_t>(row);
+  if (!unsorted_[col] && !column.empty()) {
+    const std::uint32_t last = column.back() & ~kRunEnd;
+    if (r == last) return;  // a duplicate
+    if (r == last + 1) {
+      // The run of the column's last source goes on one row.
+      if (column.back() & kRunEnd) column.back() = r | kRunEnd;
+      else column.push_back(r | kRunEnd);
+      return;
+    }
+    if (r < last) unsorted_[col] = 1;  // out of order: sorted in finish()
+  }
+  column.push_back(r);
 }
 
 void SourceDistance::add_rows(std::size_t row0, std::size_t nrows, const std::uint8_t* mask) {
@@ -171,14 +188,49 @@ void SourceDistance::add_rows(std::size_t row0, std::size_t nrows, const std::ui
 }
 
 void SourceDistance::finish() {
-  std::sort(pending_.begin(), pending_.end());
-  pending_.erase(std::unique(pending_.begin(), pending_.end()), pending_.end());
   column_start_.assign(cols_ + 1, 0);
-  for (const auto& [c, r] : pending_) ++column_start_[c + 1];
-  for (std::size_t c = 0; c < cols_; ++c) column_start_[c + 1] += column_start_[c];
-  source_rows_.resize(pending_.size());
-  for (std::size_t k = 0; k < pending_.size(); ++k) source_rows_[k] = pending_[k].second;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(pending_);
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < pending_.size(); ++c) {
+    auto& column = pending_[c];
+    if (unsorted_[c]) {
+      // Sources that came out of order: every row again, sorted, then runs.
+      std::vector<std::uint32_t> all;
+      for (std::size_t k = 0; k < column.size(); ++k) {
+        if (column[k] & kRunEnd) {
+          for (std::uint32_t r = (column[k - 1] & ~kRunEnd) + 1; r <= (column[k] & ~kRunEnd); ++r) all.push_back(r);
+        } else {
+          all.push_back(column[k]);
+        }
+      }
+      std::sort(all.begin(), all.end());
+      column.clear();
+      unsorted_[c] = 0;
+      for (std::uint32_t r : all) {
+        if (!column.empty()) {
+          const std::uint32_t last = column.back() & ~kRunEnd;
+          if (r == last) continue;
+          if (r == last + 1) {
+            if (column.back() & kRunEnd) column.back() = r | kRunEnd;
+            else column.push_back(r | kRunEnd);
+            continue;
+          }
+        }
+        column.push_back(r);
+      }
+    }
+    total += column.size();
+  }
+  source_rows_.clear();
+  source_rows_.reserve(total);
+  for (std::size_t c = 0; c < cols_; ++c) {
+    if (c < pending_.size()) {
+      source_rows_.insert(source_rows_.end(), pending_[c].begin(), pending_[c].end());
+      std::vector<std::uint32_t>().swap(pending_[c]);
+    }
+    column_start_[c + 1] = source_rows_.size();
+  }
+  std::vector<std::vector<std::uint32_t>>().swap(pending_);
+  std::vector<std::uint8_t>().swap(unsorted_);
 }
 
 void SourceDistance::rows(std::size_t row0, std::size_t nrows, float* out) const {
@@ -188,13 +240,17 @@ void SourceDistance::rows(std::size_t row0, std::size_t nrows, float* out) const
     std::fill(out, out + nrows * cols_, kInfF);
     return;
   }
-  // Per column: the first source at or below the current row.
+  // Per column: the first entry (a source, or the end of a run of sources)
+  // at or below the current row.
   std::vector<std::size_t> cursor(cols_);
+  const auto row_of = [](std::uint32_t entry) { return entry & ~kRunEnd; };
   for (std::size_t c = 0; c < cols_; ++c) {
     const auto* begin = source_rows_.data() + column_start_[c];
     const auto* end = source_rows_.data() + column_start_[c + 1];
-    cursor[c] = static_cast<std::size_t>(std::lower_bound(begin, end, static_cast<std::uint32_t>(row0)) -
-                                         source_rows_.data());
+    cursor[c] = static_cast<std::size_t>(
+        std::lower_bound(begin, end, static_cast<std::uint32_t>(row0),
+                         [&](std::uint32_t entry, std::uint32_t row) { return row_of(entry) < row; }) -
+        source_rows_.data());
   }
   Envelope envelope(cols_);
   std::vector<double> f(cols_), d(cols_);
@@ -202,12 +258,15 @@ void SourceDistance::rows(std::size_t row0, std::size_t nrows, float* out) const
     for (std::size_t c = 0; c < cols_; ++c) {
       const std::size_t lo = column_start_[c], hi = column_start_[c + 1];
       std::size_t& k = cursor[c];
-      while (k < hi && source_rows_[k] < r) ++k;
+      while (k < hi && row_of(source_rows_[k]) < r) ++k;
       // The column pass of euclidean_distance: the vertical distance in
-      // cells to the nearest source of the column (an integer, exact).
+      // cells to the nearest source of the column (an integer, exact). The
+      // entries are the first and last rows of runs of sources: a row up to
+      // the end of a run lies inside it; otherwise the nearest sources are
+      // the start of the next run and the end of the one before.
       double cells = kInf;
-      if (k < hi) cells = static_cast<double>(source_rows_[k] - r);
-      if (k > lo) cells = std::min(cells, static_cast<double>(r - source_rows_[k - 1]));
+      if (k < hi) cells = (source_rows_[k] & kRunEnd) ? 0.0 : static_cast<double>(source_rows_[k] - r);
+      if (k > lo) cells = std::min(cells, static_cast<double>(r - row_of(source_rows_[k - 1])));
       f[c] = cells * cells;
     }
     squared_distance_1d(f.data(), cols_, d.data(), envelope);

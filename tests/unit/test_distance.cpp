@@ -646,6 +646,50 @@ TEST_CASE("Distance from sparse sources equals the whole-grid transform, in any 
   }
 }
 
+TEST_CASE("Distance from sparse sources keeps runs down each column, in any order of adding", "[distance][strips]") {
+  // Zones and lakes: discs and rectangles of sources, tall in their columns,
+  // added strip by strip from the top, from the bottom, and cell by cell at
+  // random (duplicates included).
+  std::mt19937 rng(2026);
+  const std::size_t rows = 90, cols = 70;
+  std::vector<std::uint8_t> source(rows * cols, 0);
+  for (std::size_t r = 10; r < 40; ++r)
+    for (std::size_t c = 5; c < 20; ++c) source[r * cols + c] = 1;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t c = 0; c < cols; ++c) {
+      const double dr = static_cast<double>(r) - 60, dc = static_cast<double>(c) - 45;
+      if (dr * dr + dc * dc <= 15 * 15) source[r * cols + c] = 1;
+    }
+  source[89 * cols + 69] = source[0] = source[41 * cols + 6] = 1;  // lone cells, one just below the rectangle
+  const auto whole = euclidean_distance(source, rows, cols, 30.0);
+  std::vector<std::size_t> cells;
+  for (std::size_t k = 0; k < source.size(); ++k)
+    if (source[k]) cells.push_back(k);
+  for (int order = 0; order < 3; ++order) {
+    INFO("order " << order);
+    relocplan::raster::SourceDistance sparse(rows, cols, 30.0);
+    if (order == 0) {
+      for (std::size_t r0 = 0; r0 < rows; r0 += 8) sparse.add_rows(r0, std::min<std::size_t>(8, rows - r0), source.data() + r0 * cols);
+    } else if (order == 1) {
+      for (std::size_t r0 = (rows - 1) / 8 * 8 + 8; r0 >= 8; r0 -= 8)
+        sparse.add_rows(r0 - 8, std::min<std::size_t>(8, rows - (r0 - 8)), source.data() + (r0 - 8) * cols);
+    } else {
+      auto shuffled = cells;
+      shuffled.insert(shuffled.end(), cells.begin(), cells.begin() + 40);
+      std::shuffle(shuffled.begin(), shuffled.end(), rng);
+      for (std::size_t k : shuffled) sparse.add(k / cols, k % cols);
+    }
+    sparse.finish();
+    // Two entries a column of a run, whatever its height: far fewer than the cells.
+    CHECK(sparse.sources() < cells.size() / 5);
+    std::vector<float> got(rows * cols, -1.0f);
+    for (std::size_t r0 = 0; r0 < rows; r0 += 7) sparse.rows(r0, std::min<std::size_t>(7, rows - r0), got.data() + r0 * cols);
+    std::size_t bad = 0;
+    for (std::size_t k = 0; k < got.size(); ++k) bad += got[k] == whole[k] ? 0 : 1;
+    CHECK(bad == 0);
+  }
+}
+
 TEST_CASE("Cost distance from a list of source cells equals the mask version", "[distance]") {
   std::mt19937 rng(5);
   const std::size_t rows = 40, cols = 33;

@@ -72,24 +72,28 @@ std::vector<float> cost_distance(const std::vector<float>& cost_per_m, std::size
                                  core::Progress* progress = nullptr);
 
 // The exact Euclidean distance transform of euclidean_distance, row by row,
-// from sparse sources: memory grows with the source cells (4 bytes each, plus
-// 8 per column), not with the grid, and any range of rows can be produced
-// without the others.
+// from sparse sources: memory grows with the runs of source cells down each
+// column (4 bytes for a lone source, 8 for a run of any length, plus 8 per
+// column), not with the grid nor with the area the sources cover, and any
+// range of rows can be produced without the others.
 //
 // Felzenszwalb & Huttenlocher's transform is separable: the column pass only
 // needs, for each cell, the vertical distance to the nearest source of its
-// column, which the sorted source rows of that column give directly; the row
+// column, which the first and last rows of the column's runs of sources give
+// directly (a zone or a lake is two rows a column, however tall); the row
 // pass is the same lower envelope of parabolas over that row. The results
 // are identical to euclidean_distance's, value for value.
 class SourceDistance {
  public:
   SourceDistance(std::size_t rows, std::size_t cols, double cell_size_m);
-  // Marks a source cell (any order; duplicates are fine). Call finish() once
-  // all are added.
+  // Marks a source cell (any order; duplicates are fine; rows in increasing
+  // order down a column keep their runs as they come, others are sorted in
+  // finish()). Call finish() once all are added.
   void add(std::size_t row, std::size_t col);
   // Every non-zero cell of rows [row0, row0 + nrows) (full width) as sources.
   void add_rows(std::size_t row0, std::size_t nrows, const std::uint8_t* mask);
   void finish();
+  // Entries kept: a lone source or the start of a run is one, a run's end another.
   std::size_t sources() const { return source_rows_.size(); }
   std::size_t bytes() const { return source_rows_.capacity() * sizeof(std::uint32_t) + column_start_.capacity() * sizeof(std::size_t); }
   // Distances in metres for rows [row0, row0 + nrows), full width, into out
@@ -97,11 +101,15 @@ class SourceDistance {
   void rows(std::size_t row0, std::size_t nrows, float* out) const;
 
  private:
+  // Marks an entry as the last row of a run begun by the entry before it
+  // (rows are below 2^24).
+  static constexpr std::uint32_t kRunEnd = std::uint32_t{1} << 31;
   std::size_t rows_, cols_;
   double cell_size_m_;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> pending_;  // (col, row) until finish()
+  std::vector<std::vector<std::uint32_t>> pending_;  // per column until finish()
+  std::vector<std::uint8_t> unsorted_;               // per column: a source came out of order
   std::vector<std::size_t> column_start_;  // cols + 1 offsets into source_rows_
-  std::vector<std::uint32_t> source_rows_;  // per column, ascending
+  std::vector<std::uint32_t> source_rows_;  // per column, ascending: lone rows, run starts, run ends | kRunEnd
 };
 
 // Multi-source cost distance as cost_distance computes it, with sources given
