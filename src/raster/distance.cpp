@@ -165,20 +165,28 @@ void SourceDistance::add(std::size_t row, std::size_t col) {
     pending_.resize(cols_);
     unsorted_.assign(cols_, 0);
   }
-  auto& column = pending_[col];
   const auto r = static_cast<std::uint32_t>(row);
-  if (!unsorted_[col] && !column.empty()) {
+  if (unsorted_[col]) pending_[col].push_back(r);
+  else if (!append_in_order(pending_[col], r)) {
+    pending_[col].push_back(r);  // out of order: sorted in finish()
+    unsorted_[col] = 1;
+  }
+}
+
+bool SourceDistance::append_in_order(std::vector<std::uint32_t>& column, std::uint32_t r) {
+  if (!column.empty()) {
     const std::uint32_t last = column.back() & ~kRunEnd;
-    if (r == last) return;  // a duplicate
+    if (r < last) return false;
+    if (r == last) return true;  // a duplicate
     if (r == last + 1) {
       // The run of the column's last source goes on one row.
       if (column.back() & kRunEnd) column.back() = r | kRunEnd;
       else column.push_back(r | kRunEnd);
-      return;
+      return true;
     }
-    if (r < last) unsorted_[col] = 1;  // out of order: sorted in finish()
   }
   column.push_back(r);
+  return true;
 }
 
 void SourceDistance::add_rows(std::size_t row0, std::size_t nrows, const std::uint8_t* mask) {
@@ -205,18 +213,7 @@ void SourceDistance::finish() {
       std::sort(all.begin(), all.end());
       column.clear();
       unsorted_[c] = 0;
-      for (std::uint32_t r : all) {
-        if (!column.empty()) {
-          const std::uint32_t last = column.back() & ~kRunEnd;
-          if (r == last) continue;
-          if (r == last + 1) {
-            if (column.back() & kRunEnd) column.back() = r | kRunEnd;
-            else column.push_back(r | kRunEnd);
-            continue;
-          }
-        }
-        column.push_back(r);
-      }
+      for (std::uint32_t r : all) append_in_order(column, r);
     }
     total += column.size();
   }

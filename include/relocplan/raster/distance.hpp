@@ -104,6 +104,9 @@ class SourceDistance {
   // Marks an entry as the last row of a run begun by the entry before it
   // (rows are below 2^24).
   static constexpr std::uint32_t kRunEnd = std::uint32_t{1} << 31;
+  // Adds row r to a column's runs when it is not above the column's last
+  // source (a duplicate is dropped); false, and nothing added, when it is.
+  static bool append_in_order(std::vector<std::uint32_t>& column, std::uint32_t r);
   std::size_t rows_, cols_;
   double cell_size_m_;
   std::vector<std::vector<std::uint32_t>> pending_;  // per column until finish()
