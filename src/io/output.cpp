@@ -27,7 +27,7 @@ namespace relocplan::io {
 
 namespace fs = std::filesystem;
 
-std::size_t Table::column_index(const std::string& n) const {
+std::size_t LayerSchema::column_index(const std::string& n) const {
   for (std::size_t i = 0; i < columns.size(); ++i)
     if (columns[i].name == n) return i;
   throw core::InternalError("table " + name + " has no column " + n);
@@ -317,6 +317,30 @@ void OutputGeoPackage::close_dataset() {
 }
 
 void OutputGeoPackage::add_table(const Table& t) {
+  LayerWriter w = begin_layer(t);
+  for (std::size_t r = 0; r < t.rows.size(); ++r)
+    w.add(t.rows[r], t.has_geometry && r < t.wkb.size() ? std::string_view(t.wkb[r]) : std::string_view());
+  w.finish();
+}
+
+void OutputGeoPackage::add_rows(const RowSource& source, core::Progress::Span* progress) {
+  LayerWriter w = begin_layer(source.schema);
+  std::vector<Value> values;
+  std::string wkb;
+  for (std::size_t i = 0; i < source.size; ++i) {
+    values.clear();
+    wkb.clear();
+    source.row(i, values, wkb);
+    w.add(values, wkb);
+    if (progress && (i % 1024 == 1023 || i + 1 == source.size) &&
+        !core::Progress::gdal_span_callback(static_cast<double>(i + 1) / static_cast<double>(source.size), nullptr,
+                                            progress))
+      progress->progress->cancel().throw_if_requested();
+  }
+  w.finish();
+}
+
+LayerWriter OutputGeoPackage::begin_layer(const LayerSchema& t) {
   void* ds = vector_dataset();
   std::vector<std::string> lco = {"FID=fid",
                                   "IDENTIFIER=" + StyleCatalog::embedded().title_text(t.name, alias_language_),
@@ -328,16 +352,12 @@ void OutputGeoPackage::add_table(const Table& t) {
   std::vector<const char*> lco_c;
   for (const auto& s : lco) lco_c.push_back(s.c_str());
   lco_c.push_back(nullptr);
-  OGRSpatialReferenceH srs = nullptr;
   std::optional<vector::Crs> crs;
-  if (t.has_geometry) {
-    crs = vector::Crs::from_wkt(t.crs_wkt);
-    srs = crs->handle();
-  }
+  if (t.has_geometry) crs = vector::Crs::from_wkt(t.crs_wkt);
   CPLErrorReset();
   OGRLayerH layer = GDALDatasetCreateLayer(
-      ds, t.name.c_str(), srs, t.has_geometry ? static_cast<OGRwkbGeometryType>(t.geometry_type) : wkbNone,
-      const_cast<char**>(lco_c.data()));
+      ds, t.name.c_str(), crs ? crs->handle() : nullptr,
+      t.has_geometry ? static_cast<OGRwkbGeometryType>(t.geometry_type) : wkbNone, const_cast<char**>(lco_c.data()));
   if (!layer) throw core::OutputError("cannot create layer '" + t.name + "': " + core::last_gdal_error());
   for (const Column& c : t.columns) {
     const OGRFieldType ft = c.type == ColumnType::integer ? OFTInteger64
@@ -352,46 +372,72 @@ void OutputGeoPackage::add_table(const Table& t) {
   }
   if (GDALDatasetStartTransaction(ds, FALSE) != OGRERR_NONE)
     throw core::OutputError("cannot start a transaction on '" + temp_path_.string() + "'");
-  OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
-  for (std::size_t r = 0; r < t.rows.size(); ++r) {
-    OGRFeatureH f = OGR_F_Create(defn);
-    const auto& row = t.rows[r];
-    for (std::size_t c = 0; c < t.columns.size() && c < row.size(); ++c) {
-      const int idx = static_cast<int>(c);
-      std::visit(
-          [&](const auto& v) {
-            using V = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<V, std::monostate>) OGR_F_SetFieldNull(f, idx);
-            else if constexpr (std::is_same_v<V, std::int64_t>) OGR_F_SetFieldInteger64(f, idx, v);
-            else if constexpr (std::is_same_v<V, double>) {
-              if (std::isfinite(v)) OGR_F_SetFieldDouble(f, idx, v);
-              else OGR_F_SetFieldNull(f, idx);
-            } else OGR_F_SetFieldString(f, idx, v.c_str());
-          },
-          row[c]);
-    }
-    if (t.has_geometry && r < t.wkb.size() && !t.wkb[r].empty()) {
-      OGRGeometryH g = nullptr;
-      if (OGR_G_CreateFromWkb(t.wkb[r].data(), srs, &g, static_cast<int>(t.wkb[r].size())) != OGRERR_NONE) {
-        OGR_F_Destroy(f);
-        throw core::InternalError("invalid geometry for row " + std::to_string(r) + " of '" + t.name + "'");
-      }
-      if (wkbFlatten(t.geometry_type) == wkbMultiPolygon && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
-        g = OGR_G_ForceToMultiPolygon(g);
-      OGR_F_SetGeometryDirectly(f, g);
-    }
-    const OGRErr err = OGR_L_CreateFeature(layer, f);
-    OGR_F_Destroy(f);
-    if (err != OGRERR_NONE)
-      throw core::OutputError("cannot write feature " + std::to_string(r + 1) + " of layer '" + t.name + "': " +
-                              core::last_gdal_error());
+  LayerWriter w(*this, ds, layer, t);
+  w.crs_ = std::move(crs);
+  return w;
+}
+
+LayerWriter::LayerWriter(OutputGeoPackage& out, void* ds, void* layer, const LayerSchema& schema)
+    : out_(&out), ds_(ds), layer_(layer), schema_(schema) {}
+
+LayerWriter::LayerWriter(LayerWriter&& o) noexcept
+    : out_(o.out_), ds_(o.ds_), layer_(o.layer_), schema_(std::move(o.schema_)), crs_(std::move(o.crs_)),
+      rows_(o.rows_), open_(o.open_) {
+  o.open_ = false;
+}
+
+LayerWriter::~LayerWriter() {
+  // Unfinished: the run failed or was cancelled and its temporary output is
+  // being abandoned; leave the dataset without an open transaction.
+  if (open_) GDALDatasetRollbackTransaction(ds_);
+}
+
+void LayerWriter::add(const std::vector<Value>& row, std::string_view wkb) {
+  if (!open_) throw core::InternalError("row added to the finished layer '" + schema_.name + "'");
+  auto layer = static_cast<OGRLayerH>(layer_);
+  OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(layer));
+  for (std::size_t c = 0; c < schema_.columns.size() && c < row.size(); ++c) {
+    const int idx = static_cast<int>(c);
+    std::visit(
+        [&](const auto& v) {
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::monostate>) OGR_F_SetFieldNull(f, idx);
+          else if constexpr (std::is_same_v<V, std::int64_t>) OGR_F_SetFieldInteger64(f, idx, v);
+          else if constexpr (std::is_same_v<V, double>) {
+            if (std::isfinite(v)) OGR_F_SetFieldDouble(f, idx, v);
+            else OGR_F_SetFieldNull(f, idx);
+          } else OGR_F_SetFieldString(f, idx, v.c_str());
+        },
+        row[c]);
   }
-  if (GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
-    throw core::OutputError("cannot commit layer '" + t.name + "' to '" + temp_path_.string() + "': " +
+  if (schema_.has_geometry && !wkb.empty()) {
+    OGRGeometryH g = nullptr;
+    if (OGR_G_CreateFromWkb(wkb.data(), crs_ ? crs_->handle() : nullptr, &g, static_cast<int>(wkb.size())) !=
+        OGRERR_NONE) {
+      OGR_F_Destroy(f);
+      throw core::InternalError("invalid geometry for row " + std::to_string(rows_) + " of '" + schema_.name + "'");
+    }
+    if (wkbFlatten(schema_.geometry_type) == wkbMultiPolygon && wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPolygon)
+      g = OGR_G_ForceToMultiPolygon(g);
+    OGR_F_SetGeometryDirectly(f, g);
+  }
+  const OGRErr err = OGR_L_CreateFeature(layer, f);
+  OGR_F_Destroy(f);
+  if (err != OGRERR_NONE)
+    throw core::OutputError("cannot write feature " + std::to_string(rows_ + 1) + " of layer '" + schema_.name +
+                            "': " + core::last_gdal_error());
+  ++rows_;
+}
+
+void LayerWriter::finish() {
+  if (!open_) return;
+  open_ = false;
+  if (GDALDatasetCommitTransaction(ds_) != OGRERR_NONE)
+    throw core::OutputError("cannot commit layer '" + schema_.name + "' to '" + out_->temp_path_.string() + "': " +
                             core::last_gdal_error());
-  WrittenLayer w{t.name, t.has_geometry, {}, {}};
-  for (const Column& c : t.columns) w.columns.push_back(c.name);
-  written_.push_back(std::move(w));
+  WrittenLayer w{schema_.name, schema_.has_geometry, {}, {}};
+  for (const Column& c : schema_.columns) w.columns.push_back(c.name);
+  out_->written_.push_back(std::move(w));
 }
 
 namespace {

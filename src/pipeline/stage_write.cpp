@@ -25,13 +25,12 @@ void write_stage_outputs(const Plan& plan, TerrainResult& terrain, const Assessm
                     &thirds[2]);
   progress.end();
   progress.begin("writing villages");
-  {
-    io::Table vt = villages_table(plan, terrain.terrain);
-    add_assessment_columns(vt, terrain.territories.territories, terrain.zonal, assessed.points, assessed.villages);
-    if (allocated) add_allocation_columns(vt, *allocated);
-    output.add_table(vt);
-  }
-  output.add_table(territories_table(plan, terrain.territories.territories, assessed.villages, ctx));
+  // The village layers row by row, never held whole (see io::RowSource).
+  core::Progress::Span halves[2] = {{&progress, 0.0, 0.5}, {&progress, 0.5, 1.0}};
+  output.add_rows(village_rows(plan, terrain.terrain, terrain.territories.territories, terrain.zonal, assessed.points,
+                               assessed.villages, allocated),
+                  &halves[0]);
+  output.add_rows(territory_rows(plan, terrain.territories.territories, assessed.villages, ctx), &halves[1]);
   output.add_table(criteria_table(s));
   output.add_table(summary_table(plan, assessed.villages, false));
   output.add_table(summary_table(plan, assessed.villages, true));
@@ -59,11 +58,9 @@ void write_stage_outputs(const Plan& plan, TerrainResult& terrain, const Assessm
                        "64 best farmland, 128 elevation, 256 near a moving village, 512 extra exclusion, 1024 no terrain",
                        ""},
                       &spans[2]);
-    io::Table st = sites_table(plan, sites->found, ctx);
-    if (allocated) add_site_load_columns(st, sites->found, *allocated);
-    output.add_table(st);
+    output.add_rows(site_rows(plan, sites->found, allocated, ctx));
     if (allocated) {
-      output.add_table(allocations_table(plan, *allocated));
+      output.add_rows(allocation_rows(plan, *allocated));
       output.add_table(allocation_summary_table(*allocated));
     }
     output.add_table(site_summary_table(sites->found));

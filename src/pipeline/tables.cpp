@@ -77,15 +77,56 @@ const std::vector<std::pair<std::string, io::ColumnType>>& assessment_columns() 
   return cols;
 }
 
-io::Value opt_value(const std::optional<bool>& v);
+io::Value opt_value(const std::optional<double>& v) { return v ? io::Value(*v) : io::Value(std::monostate{}); }
+io::Value opt_value(const std::optional<std::int64_t>& v) { return v ? io::Value(*v) : io::Value(std::monostate{}); }
+io::Value opt_value(const std::optional<std::string>& v) { return v ? io::Value(*v) : io::Value(std::monostate{}); }
+io::Value opt_value(const std::optional<bool>& v) {
+  return v ? io::Value(static_cast<std::int64_t>(*v ? 1 : 0)) : io::Value(std::monostate{});
+}
 std::string csv_field(const std::string& s);
+
+// The assessment's fields of one village, appended to its row.
+void append_assessment(std::vector<io::Value>& row, const criteria::Territory& territory,
+                       const criteria::TerritoryStats& z, const criteria::PointCriteria& p,
+                       const criteria::VillageAssessment& a) {
+  auto desert = [&](int g) -> io::Value {
+    return z.desertification_ha ? io::Value((*z.desertification_ha)[static_cast<std::size_t>(g)])
+                                : io::Value(std::monostate{});
+  };
+  auto susc = [&](int c) -> io::Value {
+    return z.susceptibility_pct ? io::Value((*z.susceptibility_pct)[static_cast<std::size_t>(c)])
+                                : io::Value(std::monostate{});
+  };
+  row.insert(
+      row.end(),
+      {io::Value(territory.method), io::Value(z.area_ha), opt_value(z.mean_slope_deg), opt_value(z.max_slope_deg),
+       opt_value(z.steep_pct), opt_value(z.mean_relief_m), opt_value(z.max_relief_m), opt_value(z.mean_elevation_m),
+       opt_value(z.cultivated_ha), opt_value(z.cultivable_ha), opt_value(a.cultivable_m2_per_person),
+       opt_value(z.steep_cultivated_pct), desert(1), desert(2), desert(3), desert(4), desert(5),
+       opt_value(z.desertification_moderate_pct), opt_value(z.mean_fragility), susc(3), susc(2), susc(1),
+       opt_value(z.flood_pct), opt_value(z.reserve_core_pct), opt_value(z.reserve_buffer_pct), opt_value(z.redline_pct),
+       opt_value(p.susceptibility), opt_value(p.in_flood_zone), opt_value(p.reserve_zone), opt_value(p.in_redline),
+       p.hazards_assessed ? io::Value(p.hazard_id.value_or("none")) : io::Value(std::monostate{}),
+       opt_value(p.hazard_kind), opt_value(p.hazard_dist_m), opt_value(p.hazard_radius_m), opt_value(p.dist_road_m),
+       opt_value(p.dist_seat_m), opt_value(p.seat_name), opt_value(a.poverty_rate), opt_value(a.soft[0]),
+       opt_value(a.soft[1]), opt_value(a.soft[2]), opt_value(a.soft[3]), opt_value(a.soft[4]), opt_value(a.score),
+       io::Value(a.cls), io::Value(a.relocating_people), io::Value(a.relocating_households),
+       io::Value(a.reason_codes()), io::Value(a.reasons_text())});
+}
+
 
 }  // namespace
 
-io::Table villages_table(const Plan& plan, const std::vector<criteria::VillageTerrain>& terrain) {
+io::RowSource village_rows(const Plan& plan, const std::vector<criteria::VillageTerrain>& terrain,
+                           const std::vector<criteria::Territory>& territories,
+                           const std::vector<criteria::TerritoryStats>& zonal,
+                           const std::vector<criteria::PointCriteria>& points,
+                           const std::vector<criteria::VillageAssessment>& assessed,
+                           const allocation::AllocationResult* allocated) {
   using io::Column;
   using io::ColumnType;
-  io::Table t;
+  io::RowSource src;
+  io::LayerSchema& t = src.schema;
   t.name = "villages";
   t.description = "Villages of the scenario with terrain figures from the analysis grid";
   t.has_geometry = true;
@@ -123,53 +164,80 @@ io::Table villages_table(const Plan& plan, const std::vector<criteria::VillageTe
                                                                      : ColumnType::text});
   }
   for (const auto& n : ours) t.columns.push_back({n, n == "terrain_note" ? ColumnType::text : ColumnType::real});
+  for (const auto& [name, type] : assessment_columns()) t.columns.push_back({name, type});
+  // The allocation's fields: households allocated, the main site (the one
+  // taking most of the village's households), what is left and why; kept as
+  // indexes per village until each row is written.
+  struct Allocated {
+    std::vector<std::int64_t> got, best, left;
+    std::vector<std::int64_t> main_site, reason;  // index into sites / solution.unallocated, or -1
+  };
+  auto al = std::make_shared<Allocated>();
+  if (allocated) {
+    for (const char* c : {"allocated_households", "main_site_id", "unallocated_households", "unallocated_reason"})
+      t.columns.push_back({c, std::string(c).find("households") != std::string::npos ? ColumnType::integer
+                                                                                      : ColumnType::text});
+    const std::size_t n = plan.villages.villages.size();
+    al->got.assign(n, 0);
+    al->best.assign(n, 0);
+    al->left.assign(n, 0);
+    al->main_site.assign(n, -1);
+    al->reason.assign(n, -1);
+    for (const auto& as : allocated->solution.assignments) {
+      const std::size_t vi = allocated->villages[as.village].index;
+      al->got[vi] += as.households;
+      if (as.households > al->best[vi]) {
+        al->best[vi] = as.households;
+        al->main_site[vi] = static_cast<std::int64_t>(as.site);
+      }
+    }
+    for (std::size_t k = 0; k < allocated->solution.unallocated.size(); ++k) {
+      const auto& u = allocated->solution.unallocated[k];
+      const std::size_t vi = allocated->villages[u.village].index;
+      al->left[vi] += u.households;
+      al->reason[vi] = static_cast<std::int64_t>(k);
+    }
+  }
 
   const double radius = plan.scenario.thresholds.value("terrain", "village_radius_m");
-  auto opt_text = [](const std::optional<std::string>& s) -> io::Value {
-    return s ? io::Value(*s) : io::Value(std::monostate{});
-  };
-  auto opt_int = [](const std::optional<std::int64_t>& v) -> io::Value {
-    return v ? io::Value(*v) : io::Value(std::monostate{});
-  };
-  auto opt_real = [](const std::optional<double>& v) -> io::Value {
-    return v ? io::Value(*v) : io::Value(std::monostate{});
-  };
-  for (std::size_t i = 0; i < plan.villages.villages.size(); ++i) {
+  src.size = plan.villages.villages.size();
+  src.row = [&plan, &terrain, &territories, &zonal, &points, &assessed, allocated, al, radius](
+                std::size_t i, std::vector<io::Value>& row, std::string& wkb) {
     const auto& v = plan.villages.villages[i];
     const auto& tr = terrain[i];
-    std::vector<io::Value> row = {v.id,           opt_text(v.name),      opt_text(v.county),
-                                  opt_text(v.township), opt_int(v.population), opt_int(v.households),
-                                  opt_int(v.poor_households)};
+    row.insert(row.end(), {io::Value(v.id), opt_value(v.name), opt_value(v.county), opt_value(v.township),
+                           opt_value(v.population), opt_value(v.households), opt_value(v.poor_households)});
     for (const auto& e : v.extra) std::visit([&](const auto& x) { row.emplace_back(x); }, e);
     std::string note;
     if (tr.outside_grid) note = "outside the analysis grid";
     else if (!tr.elevation_m) note = "on DEM NoData or outside the DEM";
     else if (tr.nbhd_valid_pct < 99.0) note = "neighbourhood only " + fixed(tr.nbhd_valid_pct, 0) + " % covered by the DEM";
-    row.insert(row.end(), {io::Value(v.lon), io::Value(v.lat), opt_real(tr.elevation_m), opt_real(tr.slope_deg),
-                           opt_real(tr.aspect_deg), opt_real(tr.relief_m), io::Value(radius),
-                           opt_real(tr.nbhd_mean_slope_deg), opt_real(tr.nbhd_steep_pct),
-                           opt_real(tr.nbhd_max_relief_m), opt_real(tr.nbhd_mean_elevation_m),
+    row.insert(row.end(), {io::Value(v.lon), io::Value(v.lat), opt_value(tr.elevation_m), opt_value(tr.slope_deg),
+                           opt_value(tr.aspect_deg), opt_value(tr.relief_m), io::Value(radius),
+                           opt_value(tr.nbhd_mean_slope_deg), opt_value(tr.nbhd_steep_pct),
+                           opt_value(tr.nbhd_max_relief_m), opt_value(tr.nbhd_mean_elevation_m),
                            io::Value(tr.nbhd_valid_pct),
                            note.empty() ? io::Value(std::monostate{}) : io::Value(note)});
-    t.rows.push_back(std::move(row));
-    t.wkb.push_back(io::point_wkb(v.x, v.y));
-  }
-  return t;
+    append_assessment(row, territories[i], zonal[i], points[i], assessed[i]);
+    if (allocated) {
+      auto idx_text = [](std::int64_t k, auto&& text) -> io::Value {
+        return k < 0 ? io::Value(std::monostate{}) : io::Value(text(static_cast<std::size_t>(k)));
+      };
+      row.emplace_back(al->got[i]);
+      row.push_back(idx_text(al->main_site[i], [&](std::size_t k) { return allocated->sites[k].id; }));
+      row.emplace_back(al->left[i]);
+      row.push_back(idx_text(al->reason[i], [&](std::size_t k) { return allocated->solution.unallocated[k].reason; }));
+    }
+    wkb = io::point_wkb(v.x, v.y);
+  };
+  return src;
 }
 
-io::Value opt_value(const std::optional<double>& v) { return v ? io::Value(*v) : io::Value(std::monostate{}); }
-io::Value opt_value(const std::optional<std::string>& v) { return v ? io::Value(*v) : io::Value(std::monostate{}); }
-namespace {
 
-io::Value opt_value(const std::optional<bool>& v) {
-  return v ? io::Value(static_cast<std::int64_t>(*v ? 1 : 0)) : io::Value(std::monostate{});
-}
-
-}  // namespace
-
-io::Table territories_table(const Plan& plan, const std::vector<criteria::Territory>& territories,
-                            const std::vector<criteria::VillageAssessment>& as, GEOSContextHandle_t ctx) {
-  io::Table t;
+io::RowSource territory_rows(const Plan& plan, const std::vector<criteria::Territory>& territories,
+                             const std::vector<criteria::VillageAssessment>& as, GEOSContextHandle_t ctx) {
+  io::RowSource src;
+  io::LayerSchema& t = src.schema;
   t.name = "village_territories";
   t.description = "The land of each village used for its zonal statistics: given polygons, or Voronoi cells clipped "
                   "to the county and a maximum radius";
@@ -180,14 +248,16 @@ io::Table territories_table(const Plan& plan, const std::vector<criteria::Territ
                {"county", io::ColumnType::text},     {"township", io::ColumnType::text},
                {"method", io::ColumnType::text},     {"area_ha", io::ColumnType::real},
                {"class", io::ColumnType::text}};
-  for (std::size_t i = 0; i < territories.size(); ++i) {
+  src.size = territories.size();
+  src.row = [&plan, &territories, &as, ctx](std::size_t i, std::vector<io::Value>& row, std::string& wkb) {
     const auto& v = plan.villages.villages[i];
-    t.rows.push_back({v.id, opt_value(v.name), opt_value(v.county), opt_value(v.township), territories[i].method,
-                      territories[i].area_m2 / 10000.0, as[i].cls});
+    row.insert(row.end(), {io::Value(v.id), opt_value(v.name), opt_value(v.county), opt_value(v.township),
+                           io::Value(territories[i].method), io::Value(territories[i].area_m2 / 10000.0),
+                           io::Value(as[i].cls)});
     const GEOSGeometry* g = territories[i].geometry.get();
-    t.wkb.push_back((g && GEOSisEmpty_r(ctx, g) != 1) ? vector::to_wkb(ctx, g) : std::string());
-  }
-  return t;
+    if (g && GEOSisEmpty_r(ctx, g) != 1) wkb = vector::to_wkb(ctx, g);
+  };
+  return src;
 }
 
 io::Table criteria_table(const config::Scenario& s) {
@@ -301,43 +371,10 @@ void write_notices(const fs::path& dir, const Plan& plan, const std::vector<crit
   }
 }
 
-// The assessment's fields on the villages layer.
-void add_assessment_columns(io::Table& t, const std::vector<criteria::Territory>& territories,
-                            const std::vector<criteria::TerritoryStats>& zs,
-                            const std::vector<criteria::PointCriteria>& pc,
-                            const std::vector<criteria::VillageAssessment>& as) {
-  const auto& cols = assessment_columns();
-  for (const auto& [name, type] : cols) t.columns.push_back({name, type});
-  for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    const auto& z = zs[i];
-    const auto& p = pc[i];
-    const auto& a = as[i];
-    auto& row = t.rows[i];
-    auto desert = [&](int g) -> io::Value {
-      return z.desertification_ha ? io::Value((*z.desertification_ha)[static_cast<std::size_t>(g)]) : io::Value(std::monostate{});
-    };
-    auto susc = [&](int c) -> io::Value {
-      return z.susceptibility_pct ? io::Value((*z.susceptibility_pct)[static_cast<std::size_t>(c)]) : io::Value(std::monostate{});
-    };
-    const std::vector<io::Value> add = {
-        territories[i].method, z.area_ha, opt_value(z.mean_slope_deg), opt_value(z.max_slope_deg),
-        opt_value(z.steep_pct), opt_value(z.mean_relief_m), opt_value(z.max_relief_m), opt_value(z.mean_elevation_m),
-        opt_value(z.cultivated_ha), opt_value(z.cultivable_ha), opt_value(a.cultivable_m2_per_person),
-        opt_value(z.steep_cultivated_pct), desert(1), desert(2), desert(3), desert(4), desert(5),
-        opt_value(z.desertification_moderate_pct), opt_value(z.mean_fragility), susc(3), susc(2), susc(1),
-        opt_value(z.flood_pct), opt_value(z.reserve_core_pct), opt_value(z.reserve_buffer_pct), opt_value(z.redline_pct),
-        opt_value(p.susceptibility), opt_value(p.in_flood_zone), opt_value(p.reserve_zone), opt_value(p.in_redline),
-        p.hazards_assessed ? io::Value(p.hazard_id.value_or("none")) : io::Value(std::monostate{}),
-        opt_value(p.hazard_kind), opt_value(p.hazard_dist_m), opt_value(p.hazard_radius_m), opt_value(p.dist_road_m),
-        opt_value(p.dist_seat_m), opt_value(p.seat_name), opt_value(a.poverty_rate), opt_value(a.soft[0]),
-        opt_value(a.soft[1]), opt_value(a.soft[2]), opt_value(a.soft[3]), opt_value(a.soft[4]), opt_value(a.score),
-        a.cls, a.relocating_people, a.relocating_households, a.reason_codes(), a.reasons_text()};
-    row.insert(row.end(), add.begin(), add.end());
-  }
-}
-
-io::Table sites_table(const Plan& plan, const sites::SiteSearchResult& found, GEOSContextHandle_t ctx) {
-  io::Table t;
+io::RowSource site_rows(const Plan& plan, const sites::SiteSearchResult& found,
+                        const allocation::AllocationResult* allocated, GEOSContextHandle_t ctx) {
+  io::RowSource src;
+  io::LayerSchema& t = src.schema;
   t.name = "sites";
   t.description = "Candidate resettlement sites: suitable patches (generated) and the planners' own (planned), "
                   "with capacity and access";
@@ -354,17 +391,45 @@ io::Table sites_table(const Plan& plan, const sites::SiteSearchResult& found, GE
                {"dist_school_m", ColumnType::real},     {"dist_clinic_m", ColumnType::real},
                {"county", ColumnType::text},            {"township", ColumnType::text},
                {"limiting_factor", ColumnType::text},   {"excluded_pct", ColumnType::real}};
-  for (const auto& st : found.sites) {
-    t.rows.push_back({st.id, st.name.empty() ? io::Value(std::monostate{}) : io::Value(st.name), st.source, st.area_ha,
-                      st.buildable_ha, opt_value(st.mean_suitability), opt_value(st.min_suitability),
-                      st.capacity_people, st.capacity_households, opt_value(st.nearest_town), opt_value(st.travel_min),
-                      opt_value(st.dist_road_m), opt_value(st.dist_school_m), opt_value(st.dist_clinic_m),
-                      opt_value(st.county), opt_value(st.township),
-                      st.limiting_factor.empty() ? io::Value(std::monostate{}) : io::Value(st.limiting_factor),
-                      st.excluded_pct});
-    t.wkb.push_back(vector::to_wkb(ctx, st.geometry.get()));
+  // Each site's load: households and people allocated to it.
+  struct Load {
+    std::vector<std::int64_t> hh, people;
+  };
+  auto load = std::make_shared<Load>();
+  if (allocated) {
+    t.columns.push_back({"allocated_households", ColumnType::integer});
+    t.columns.push_back({"allocated_people", ColumnType::integer});
+    t.columns.push_back({"utilisation_pct", ColumnType::real});
+    load->hh.assign(found.sites.size(), 0);
+    load->people.assign(found.sites.size(), 0);
+    for (const auto& as : allocated->solution.assignments) {
+      const std::size_t j = allocated->sites[as.site].index;
+      load->hh[j] += as.households;
+      load->people[j] += static_cast<std::int64_t>(
+          std::llround(static_cast<double>(as.households) * allocated->villages[as.village].people_per_household));
+    }
   }
-  return t;
+  src.size = found.sites.size();
+  src.row = [&found, allocated, load, ctx](std::size_t j, std::vector<io::Value>& row, std::string& wkb) {
+    const auto& st = found.sites[j];
+    row.insert(row.end(),
+               {io::Value(st.id), st.name.empty() ? io::Value(std::monostate{}) : io::Value(st.name),
+                io::Value(st.source), io::Value(st.area_ha), io::Value(st.buildable_ha), opt_value(st.mean_suitability),
+                opt_value(st.min_suitability), io::Value(st.capacity_people), io::Value(st.capacity_households),
+                opt_value(st.nearest_town), opt_value(st.travel_min), opt_value(st.dist_road_m),
+                opt_value(st.dist_school_m), opt_value(st.dist_clinic_m), opt_value(st.county), opt_value(st.township),
+                st.limiting_factor.empty() ? io::Value(std::monostate{}) : io::Value(st.limiting_factor),
+                io::Value(st.excluded_pct)});
+    if (allocated) {
+      const auto cap = st.capacity_households;
+      row.emplace_back(load->hh[j]);
+      row.emplace_back(load->people[j]);
+      row.push_back(cap > 0 ? io::Value(100.0 * static_cast<double>(load->hh[j]) / static_cast<double>(cap))
+                            : io::Value(std::monostate{}));
+    }
+    wkb = vector::to_wkb(ctx, st.geometry.get());
+  };
+  return src;
 }
 
 io::Table site_summary_table(const sites::SiteSearchResult& found) {
@@ -391,8 +456,9 @@ io::Table site_summary_table(const sites::SiteSearchResult& found) {
   return t;
 }
 
-io::Table allocations_table(const Plan& plan, const allocation::AllocationResult& a) {
-  io::Table t;
+io::RowSource allocation_rows(const Plan& plan, const allocation::AllocationResult& a) {
+  io::RowSource src;
+  io::LayerSchema& t = src.schema;
   t.name = "allocations";
   t.description = "Who goes where: one line from each village to each site it sends households to";
   t.has_geometry = true;
@@ -402,19 +468,22 @@ io::Table allocations_table(const Plan& plan, const allocation::AllocationResult
   t.columns = {{"village_id", ColumnType::text}, {"site_id", ColumnType::text},   {"households", ColumnType::integer},
                {"people", ColumnType::integer},  {"cost", ColumnType::real},       {"cost_unit", ColumnType::text},
                {"same_county", ColumnType::integer}};
-  for (const auto& as : a.solution.assignments) {
+  src.size = a.solution.assignments.size();
+  src.row = [&a](std::size_t k, std::vector<io::Value>& row, std::string& wkb) {
+    const auto& as = a.solution.assignments[k];
     const auto& v = a.villages[as.village];
     const auto& st = a.sites[as.site];
-    const auto people = static_cast<std::int64_t>(std::llround(static_cast<double>(as.households) * v.people_per_household));
-    t.rows.push_back({v.id, st.id, as.households, people, as.cost_per_household, a.cost_unit,
-                      static_cast<std::int64_t>(v.county == st.county ? 1 : 0)});
-    std::string w(1, '\1');
+    const auto people =
+        static_cast<std::int64_t>(std::llround(static_cast<double>(as.households) * v.people_per_household));
+    row.insert(row.end(), {io::Value(v.id), io::Value(st.id), io::Value(as.households), io::Value(people),
+                           io::Value(as.cost_per_household), io::Value(a.cost_unit),
+                           io::Value(static_cast<std::int64_t>(v.county == st.county ? 1 : 0))});
+    wkb.assign(1, '\1');
     const std::uint32_t type = 2, n = 2;
-    w.append(reinterpret_cast<const char*>(&type), 4).append(reinterpret_cast<const char*>(&n), 4);
-    for (double c : {v.x, v.y, st.x, st.y}) w.append(reinterpret_cast<const char*>(&c), 8);
-    t.wkb.push_back(w);
-  }
-  return t;
+    wkb.append(reinterpret_cast<const char*>(&type), 4).append(reinterpret_cast<const char*>(&n), 4);
+    for (double c : {v.x, v.y, st.x, st.y}) wkb.append(reinterpret_cast<const char*>(&c), 8);
+  };
+  return src;
 }
 
 io::Table allocation_summary_table(const allocation::AllocationResult& a) {
@@ -447,53 +516,5 @@ io::Table allocation_summary_table(const allocation::AllocationResult& a) {
   return t;
 }
 
-
-void add_allocation_columns(io::Table& t, const allocation::AllocationResult& a) {
-  t.columns.push_back({"allocated_households", io::ColumnType::integer});
-  t.columns.push_back({"main_site_id", io::ColumnType::text});
-  t.columns.push_back({"unallocated_households", io::ColumnType::integer});
-  t.columns.push_back({"unallocated_reason", io::ColumnType::text});
-  std::vector<std::int64_t> got(t.rows.size(), 0), best(t.rows.size(), 0), left(t.rows.size(), 0);
-  std::vector<std::string> main_site(t.rows.size()), reason(t.rows.size());
-  for (const auto& as : a.solution.assignments) {
-    const std::size_t vi = a.villages[as.village].index;
-    got[vi] += as.households;
-    if (as.households > best[vi]) {
-      best[vi] = as.households;
-      main_site[vi] = a.sites[as.site].id;
-    }
-  }
-  for (const auto& u : a.solution.unallocated) {
-    const std::size_t vi = a.villages[u.village].index;
-    left[vi] += u.households;
-    reason[vi] = u.reason;
-  }
-  for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    t.rows[i].push_back(got[i]);
-    t.rows[i].push_back(main_site[i].empty() ? io::Value(std::monostate{}) : io::Value(main_site[i]));
-    t.rows[i].push_back(left[i]);
-    t.rows[i].push_back(reason[i].empty() ? io::Value(std::monostate{}) : io::Value(reason[i]));
-  }
-}
-
-void add_site_load_columns(io::Table& t, const sites::SiteSearchResult& found, const allocation::AllocationResult& a) {
-  t.columns.push_back({"allocated_households", io::ColumnType::integer});
-  t.columns.push_back({"allocated_people", io::ColumnType::integer});
-  t.columns.push_back({"utilisation_pct", io::ColumnType::real});
-  std::vector<std::int64_t> hh(t.rows.size(), 0), people(t.rows.size(), 0);
-  for (const auto& as : a.solution.assignments) {
-    const std::size_t j = a.sites[as.site].index;
-    hh[j] += as.households;
-    people[j] += static_cast<std::int64_t>(
-        std::llround(static_cast<double>(as.households) * a.villages[as.village].people_per_household));
-  }
-  for (std::size_t j = 0; j < t.rows.size(); ++j) {
-    const auto cap = found.sites[j].capacity_households;
-    t.rows[j].push_back(hh[j]);
-    t.rows[j].push_back(people[j]);
-    t.rows[j].push_back(cap > 0 ? io::Value(100.0 * static_cast<double>(hh[j]) / static_cast<double>(cap))
-                                : io::Value(std::monostate{}));
-  }
-}
 
 }  // namespace relocplan::pipeline

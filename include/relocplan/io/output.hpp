@@ -10,9 +10,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "relocplan/raster/gdal_handles.hpp"
 #include "relocplan/raster/grid.hpp"
 #include "relocplan/raster/grid_store.hpp"
+#include "relocplan/vector/crs.hpp"
 
 namespace relocplan::io {
 
@@ -34,19 +37,66 @@ struct Column {
   ColumnType type = ColumnType::text;
 };
 
-// A vector layer or attribute table to write.
-struct Table {
+// The layout of a vector layer or attribute table: its name, description,
+// columns and geometry, without rows.
+struct LayerSchema {
   std::string name;
   std::string description;
   std::vector<Column> columns;
-  std::vector<std::vector<Value>> rows;
-  // Geometry: none for an attribute table; otherwise one WKB per row.
+  // Geometry: none for an attribute table.
   bool has_geometry = false;
-  int geometry_type = 0;         // OGRwkbGeometryType
-  std::string crs_wkt;           // for layers with geometry
-  std::vector<std::string> wkb;  // one per row
+  int geometry_type = 0;  // OGRwkbGeometryType
+  std::string crs_wkt;    // for layers with geometry
 
   std::size_t column_index(const std::string& name) const;
+};
+
+// A small layer or attribute table held whole, then written at once.
+struct Table : LayerSchema {
+  std::vector<std::vector<Value>> rows;
+  std::vector<std::string> wkb;  // one per row for a layer with geometry
+};
+
+// A layer of many rows (one per village, territory, site or allocation)
+// built row by row as it is written, so that it is never held whole:
+// row(i, values, wkb) fills row i's values and geometry (WKB; left empty for
+// none), reusing the buffers it is given.
+struct RowSource {
+  LayerSchema schema;
+  std::size_t size = 0;
+  std::function<void(std::size_t i, std::vector<Value>& values, std::string& wkb)> row;
+};
+
+class OutputGeoPackage;
+
+// A layer being written row by row (OutputGeoPackage::begin_layer), so that
+// a layer of many rows never has to be held whole: each row goes into the
+// GeoPackage as it is added, all in one transaction that finish() commits.
+// Destroyed unfinished (a failed or cancelled run), it rolls back.
+class LayerWriter {
+ public:
+  LayerWriter(const LayerWriter&) = delete;
+  LayerWriter& operator=(const LayerWriter&) = delete;
+  LayerWriter(LayerWriter&& other) noexcept;
+  LayerWriter& operator=(LayerWriter&&) = delete;
+  ~LayerWriter();
+  // One row: a value per column (missing trailing values are NULL; a
+  // non-finite real is NULL) and, for a layer with geometry, its WKB (empty:
+  // no geometry).
+  void add(const std::vector<Value>& row, std::string_view wkb = {});
+  std::size_t rows() const { return rows_; }
+  void finish();
+
+ private:
+  friend class OutputGeoPackage;
+  LayerWriter(OutputGeoPackage& out, void* ds, void* layer, const LayerSchema& schema);
+  OutputGeoPackage* out_;
+  void* ds_;
+  void* layer_;
+  LayerSchema schema_;
+  std::optional<vector::Crs> crs_;
+  std::size_t rows_ = 0;
+  bool open_ = true;
 };
 
 // Little-endian WKB of a 2-D point.
@@ -122,6 +172,11 @@ class OutputGeoPackage {
   // `progress` (optional) receives this copy's share of the current stage.
   void add_raster(RasterStrips& strips, const RasterLayerInfo& info, core::Progress::Span* progress);
   void add_table(const Table& table);
+  // Writes the rows of `source` one by one; `progress` (optional) receives
+  // the share of the rows written and is polled for cancellation.
+  void add_rows(const RowSource& source, core::Progress::Span* progress = nullptr);
+  // Starts a layer written row by row (see LayerWriter); one at a time.
+  LayerWriter begin_layer(const LayerSchema& schema);
   // A view of a table written before, registered like a layer so that QGIS
   // opens it directly: the rows of `like` where `where` (an SQL condition,
   // written by relocplan itself, never from user input) holds. It shares the
@@ -144,6 +199,7 @@ class OutputGeoPackage {
   const std::filesystem::path& temporary() const { return temp_path_; }
 
  private:
+  friend class LayerWriter;
   void* vector_dataset();  // opens the temporary GeoPackage for vector writing
   void close_dataset();
   void finish_with_sqlite();  // styles and field descriptions

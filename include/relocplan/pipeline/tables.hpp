@@ -17,15 +17,20 @@
 
 namespace relocplan::pipeline {
 
-// The villages with their identity and terrain figures.
-io::Table villages_table(const Plan& plan, const std::vector<criteria::VillageTerrain>& terrain);
-// The assessment's fields, appended to the villages table.
-void add_assessment_columns(io::Table& t, const std::vector<criteria::Territory>& territories,
-                            const std::vector<criteria::TerritoryStats>& zs,
-                            const std::vector<criteria::PointCriteria>& pc,
-                            const std::vector<criteria::VillageAssessment>& as);
-io::Table territories_table(const Plan& plan, const std::vector<criteria::Territory>& territories,
-                            const std::vector<criteria::VillageAssessment>& as, GEOSContextHandle_t ctx);
+// The layers of many rows are built row by row as they are written (see
+// io::RowSource); they refer to the results they are given, which must
+// outlive them.
+//
+// The villages with their identity, terrain figures and assessment and, with
+// an allocation, the households allocated, the main site, what is left and why.
+io::RowSource village_rows(const Plan& plan, const std::vector<criteria::VillageTerrain>& terrain,
+                           const std::vector<criteria::Territory>& territories,
+                           const std::vector<criteria::TerritoryStats>& zonal,
+                           const std::vector<criteria::PointCriteria>& points,
+                           const std::vector<criteria::VillageAssessment>& assessed,
+                           const allocation::AllocationResult* allocated);
+io::RowSource territory_rows(const Plan& plan, const std::vector<criteria::Territory>& territories,
+                             const std::vector<criteria::VillageAssessment>& as, GEOSContextHandle_t ctx);
 // The criteria with their thresholds, units and sources.
 io::Table criteria_table(const config::Scenario& s);
 // Per county, or per township.
@@ -33,14 +38,12 @@ io::Table summary_table(const Plan& plan, const std::vector<criteria::VillageAss
 // One CSV per township of the villages proposed to move, for public notice.
 void write_notices(const std::filesystem::path& dir, const Plan& plan,
                    const std::vector<criteria::VillageAssessment>& as);
-io::Table sites_table(const Plan& plan, const sites::SiteSearchResult& found, GEOSContextHandle_t ctx);
+// The sites with their capacity and access and, with an allocation, their load.
+io::RowSource site_rows(const Plan& plan, const sites::SiteSearchResult& found,
+                        const allocation::AllocationResult* allocated, GEOSContextHandle_t ctx);
 io::Table site_summary_table(const sites::SiteSearchResult& found);
-// The allocation's fields, appended to the villages table: households
-// allocated, the main site, what is left and why.
-void add_allocation_columns(io::Table& t, const allocation::AllocationResult& a);
-// Load and utilisation of each site, appended to the sites table.
-void add_site_load_columns(io::Table& t, const sites::SiteSearchResult& found, const allocation::AllocationResult& a);
-io::Table allocations_table(const Plan& plan, const allocation::AllocationResult& a);
+// One line per village and site it sends households to.
+io::RowSource allocation_rows(const Plan& plan, const allocation::AllocationResult& a);
 io::Table allocation_summary_table(const allocation::AllocationResult& a);
 
 }  // namespace relocplan::pipeline
