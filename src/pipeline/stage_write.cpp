@@ -30,7 +30,8 @@ void write_stage_outputs(const Plan& plan, TerrainResult& terrain, const Assessm
   output.add_rows(village_rows(plan, terrain.terrain, terrain.territories.territories, terrain.zonal, assessed.points,
                                assessed.villages, allocated),
                   &halves[0]);
-  output.add_rows(territory_rows(plan, terrain.territories.territories, assessed.villages, ctx), &halves[1]);
+  output.add_rows(territory_rows(plan, terrain.territories.territories, *terrain.territory_wkb, assessed.villages),
+                  &halves[1]);
   output.add_table(criteria_table(s));
   output.add_table(summary_table(plan, assessed.villages, false));
   output.add_table(summary_table(plan, assessed.villages, true));

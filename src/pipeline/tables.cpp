@@ -235,7 +235,7 @@ io::RowSource village_rows(const Plan& plan, const std::vector<criteria::Village
 
 
 io::RowSource territory_rows(const Plan& plan, const std::vector<criteria::Territory>& territories,
-                             const std::vector<criteria::VillageAssessment>& as, GEOSContextHandle_t ctx) {
+                             const core::ScratchRecords& outlines, const std::vector<criteria::VillageAssessment>& as) {
   io::RowSource src;
   io::LayerSchema& t = src.schema;
   t.name = "village_territories";
@@ -249,13 +249,12 @@ io::RowSource territory_rows(const Plan& plan, const std::vector<criteria::Terri
                {"method", io::ColumnType::text},     {"area_ha", io::ColumnType::real},
                {"class", io::ColumnType::text}};
   src.size = territories.size();
-  src.row = [&plan, &territories, &as, ctx](std::size_t i, std::vector<io::Value>& row, std::string& wkb) {
+  src.row = [&plan, &territories, &outlines, &as](std::size_t i, std::vector<io::Value>& row, std::string& wkb) {
     const auto& v = plan.villages.villages[i];
     row.insert(row.end(), {io::Value(v.id), opt_value(v.name), opt_value(v.county), opt_value(v.township),
                            io::Value(territories[i].method), io::Value(territories[i].area_m2 / 10000.0),
                            io::Value(as[i].cls)});
-    const GEOSGeometry* g = territories[i].geometry.get();
-    if (g && GEOSisEmpty_r(ctx, g) != 1) wkb = vector::to_wkb(ctx, g);
+    outlines.read(i, wkb);
   };
   return src;
 }

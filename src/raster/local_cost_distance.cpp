@@ -1,8 +1,5 @@
 #include "relocplan/raster/local_cost_distance.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -13,6 +10,7 @@
 #include <utility>
 
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/scratch_file.hpp"
 
 namespace relocplan::raster {
 
@@ -26,51 +24,18 @@ constexpr float kInfF = std::numeric_limits<float>::infinity();
 // soon as it is open, so nothing is left behind however the run ends.
 class LocalCostDistance::SpillFile {
  public:
-  explicit SpillFile(const std::filesystem::path& dir) : dir_(dir) {
-    std::string name = (dir / ".relocplan-search-XXXXXX").string();
-    fd_ = ::mkostemp(name.data(), O_CLOEXEC);
-    if (fd_ < 0)
-      throw core::OutputError("cannot create a scratch file for the travel-time search in " + dir.string() + ": " +
-                              std::strerror(errno));
-    ::unlink(name.c_str());
-  }
-  ~SpillFile() { ::close(fd_); }
-  SpillFile(const SpillFile&) = delete;
-  SpillFile& operator=(const SpillFile&) = delete;
+  explicit SpillFile(const std::filesystem::path& dir) : file_(dir, "the travel-time search") {}
 
-  void write(std::size_t index, const Tile& t) { put(index * sizeof(Tile), &t, sizeof(Tile)); }
-  void read(std::size_t index, Tile& t) const { get(index * sizeof(Tile), &t, sizeof(Tile)); }
+  void write(std::size_t index, const Tile& t) { file_.write(index * sizeof(Tile), &t, sizeof(Tile)); }
+  void read(std::size_t index, Tile& t) const { file_.read(index * sizeof(Tile), &t, sizeof(Tile)); }
   double read_accumulated(std::size_t index, std::size_t at) const {
     double v = kInf;
-    get(index * sizeof(Tile) + offsetof(Tile, accumulated) + at * sizeof(double), &v, sizeof(double));
+    file_.read(index * sizeof(Tile) + offsetof(Tile, accumulated) + at * sizeof(double), &v, sizeof(double));
     return v;
   }
 
  private:
-  void put(std::size_t offset, const void* from, std::size_t bytes) {
-    const char* p = static_cast<const char*>(from);
-    for (std::size_t done = 0; done < bytes;) {
-      const ssize_t n = ::pwrite(fd_, p + done, bytes - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("write", n);
-      done += static_cast<std::size_t>(n);
-    }
-  }
-  void get(std::size_t offset, void* to, std::size_t bytes) const {
-    char* p = static_cast<char*>(to);
-    for (std::size_t done = 0; done < bytes;) {
-      const ssize_t n = ::pread(fd_, p + done, bytes - done, static_cast<off_t>(offset + done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("read", n);
-      done += static_cast<std::size_t>(n);
-    }
-  }
-  [[noreturn]] void fail(const char* what, ssize_t n) const {
-    throw core::OutputError(std::string("cannot ") + what + " the travel-time search's scratch file in " +
-                            dir_.string() + ": " + (n < 0 ? std::strerror(errno) : "unexpected end of file"));
-  }
-  std::filesystem::path dir_;
-  int fd_ = -1;
+  core::ScratchFile file_;
 };
 
 LocalCostDistance::~LocalCostDistance() = default;

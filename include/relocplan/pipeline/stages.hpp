@@ -16,6 +16,7 @@
 #include "relocplan/allocation/allocate.hpp"
 #include "relocplan/core/log.hpp"
 #include "relocplan/core/progress.hpp"
+#include "relocplan/core/scratch_file.hpp"
 #include "relocplan/criteria/assessment.hpp"
 #include "relocplan/criteria/territories.hpp"
 #include "relocplan/criteria/village_terrain.hpp"
@@ -30,10 +31,12 @@ namespace relocplan::pipeline {
 // by strip (strips of plan.block_rows rows, memory_mb / 2), slope, relief and
 // elevation written to the output's temporary rasters, the villages' terrain
 // figures, and every territory's zonal statistics over the terrain and the
-// thematic layers burnt strip by strip. Warns about villages outside the grid
+// thematic layers burnt strip by strip; the territories' outlines then wait
+// for the output in a scratch file. Warns about villages outside the grid
 // or on NoData; throws InputError when no village has terrain.
 struct TerrainResult {
-  criteria::TerritoryResult territories;
+  criteria::TerritoryResult territories;  // their geometries released once the zonal statistics are done
+  std::unique_ptr<core::ScratchRecords> territory_wkb;  // each territory's outline (WKB; empty: none)
   std::vector<criteria::TerritoryStats> zonal;  // per village
   std::vector<criteria::VillageTerrain> terrain;  // per village
   std::unique_ptr<io::RasterStrips> slope, relief, elevation;

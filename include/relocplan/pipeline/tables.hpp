@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "relocplan/allocation/allocate.hpp"
+#include "relocplan/core/scratch_file.hpp"
 #include "relocplan/criteria/assessment.hpp"
 #include "relocplan/criteria/territories.hpp"
 #include "relocplan/criteria/village_terrain.hpp"
@@ -29,8 +30,9 @@ io::RowSource village_rows(const Plan& plan, const std::vector<criteria::Village
                            const std::vector<criteria::PointCriteria>& points,
                            const std::vector<criteria::VillageAssessment>& assessed,
                            const allocation::AllocationResult* allocated);
+// The territories with their outlines as WKB, one record per village.
 io::RowSource territory_rows(const Plan& plan, const std::vector<criteria::Territory>& territories,
-                             const std::vector<criteria::VillageAssessment>& as, GEOSContextHandle_t ctx);
+                             const core::ScratchRecords& outlines, const std::vector<criteria::VillageAssessment>& as);
 // The criteria with their thresholds, units and sources.
 io::Table criteria_table(const config::Scenario& s);
 // Per county, or per township.
