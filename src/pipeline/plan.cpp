@@ -23,6 +23,7 @@
 
 #include "relocplan/core/error.hpp"
 #include "relocplan/core/files.hpp"
+#include "relocplan/core/memory.hpp"
 #include "relocplan/core/version.hpp"
 #include "relocplan/criteria/assessment.hpp"
 #include "relocplan/criteria/territories.hpp"
@@ -91,6 +92,8 @@ void refuse_output_on_input(const config::Scenario& s, const fs::path& output) {
 }
 
 Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& log) {
+  // What the inputs kept through the run take is measured from here.
+  const std::size_t heap_before = core::heap_in_use_bytes();
   Plan plan;
   plan.scenario = s;
   if (options.output) plan.output = fs::absolute(*options.output);
@@ -278,15 +281,31 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
     plan.thematic.emplace(name, std::move(f));
   }
 
-  // Strip height from the memory budget. Per cell of a strip: the DEM (4
+  // The memory budget covers the whole run: what is held by count (the
+  // villages with their territories and results, the thematic layers kept in
+  // memory: the heap they take, measured now without GDAL's cached blocks)
+  // comes off it, and the strips, GDAL's block cache and the travel-time
+  // searches take what is left (see MemoryBudget).
+  const std::size_t heap_now = core::heap_in_use_bytes() - static_cast<std::size_t>(GDALGetCacheUsed64());
+  plan.memory = core::MemoryBudget::for_run(s.memory_mb, heap_now > heap_before ? heap_now - heap_before : 0,
+                                            plan.villages.villages.size());
+  if (plan.memory.short_of_budget())
+    log.warn("processing.memory_mb = " + std::to_string(s.memory_mb) + ": the villages and thematic layers kept "
+             "through the run take about " + std::to_string(plan.memory.held_mb()) +
+             " MB, which leaves the strips and travel-time searches less than a quarter of the budget; they get " +
+             std::to_string(plan.memory.work_mb()) + " MB, and the run's data will take about " +
+             std::to_string(plan.memory.held_mb() + plan.memory.work_mb()) +
+             " MB; set memory_mb to at least " + std::to_string(plan.memory.suggested_mb()) + " to keep within it");
+
+  // Strip height from the working budget. Per cell of a strip: the DEM (4
   // bytes), slope, aspect and relief (12), the write buffer of the output
   // rasters (4), land cover and fragility (8) and five burnt class layers (5):
-  // 33 bytes, rounded up to 36. Half the budget goes to strips, a quarter to
-  // GDAL's block cache; the rest is left for territories and villages.
+  // 33 bytes, rounded up to 36. Half the working budget goes to strips, a
+  // quarter to GDAL's block cache.
   const double relief_radius_m = s.thresholds.value("terrain", "relief_radius_m");
   plan.relief_radius_rows = static_cast<std::size_t>(std::floor(relief_radius_m / s.cell_size_m + 1e-9));
   const std::size_t halo = std::max<std::size_t>(1, plan.relief_radius_rows);
-  const std::size_t budget = s.memory_mb * 1024 * 1024 / 2;
+  const std::size_t budget = plan.memory.strip_bytes();
   plan.block_rows = options.block_rows ? *options.block_rows
                                        : raster::block_rows_for_budget(plan.grid.rows(), plan.grid.cols(), halo,
                                                                        36, budget, 256);
@@ -379,10 +398,12 @@ void print_plan(const Plan& p, std::ostream& out) {
       out << "             " << kind << "." << key << " = " << t.value << " " << t.unit
           << (t.overridden ? " (scenario; default " + fixed(t.default_value, 3) + ")" : " (default)")
           << (t.assumption ? " [assumption]" : "") << "\n";
-  out << "processing   memory budget " << s.memory_mb << " MB -> strips of " << p.block_rows << " rows\n";
+  out << "processing   memory budget " << s.memory_mb << " MB: about " << p.memory.held_mb()
+      << " MB held (villages with their territories and results, thematic layers), " << p.memory.work_mb()
+      << " MB for strips, block cache and searches -> strips of " << p.block_rows << " rows\n";
   if (s.sites) {
     const double need_mb =
-        sites::site_search_bytes(p.grid, p.site_block_rows, s, s.memory_mb * 1024 * 1024 / 2) / (1024.0 * 1024.0);
+        sites::site_search_bytes(p.grid, p.site_block_rows, s, p.memory.search_bytes()) / (1024.0 * 1024.0);
     out << "sites        weights " << s.sites->weights_from << ":";
     for (std::size_t i = 0; i < s.sites->factors.size(); ++i)
       out << " " << s.sites->factors[i] << "=" << fixed(s.sites->weights[i], 3);
@@ -390,7 +411,7 @@ void print_plan(const Plan& p, std::ostream& out) {
         << ", " << s.sites->membership << " membership; strips of " << p.site_block_rows
         << " rows; about " << fixed(need_mb, 0)
         << " MB at most for strips and searches, plus the runs of suitable cells (the travel cost surface, the travel "
-           "time and search tiles past memory_mb / 2 go to scratch files)\n";
+           "time and search tiles past half the working budget go to scratch files)\n";
   }
   if (s.sites && s.allocation) {
     const auto& a = *s.allocation;
@@ -402,7 +423,7 @@ void print_plan(const Plan& p, std::ostream& out) {
       const double road_min_per_m = 60.0 / (1000.0 * s.thresholds.value("sites", "walk_road_kmh"));
       const std::size_t window = allocation::search_window_bytes(p.grid, a.max_travel_min, road_min_per_m);
       const std::size_t least = allocation::search_least_bytes(p.grid, a.max_travel_min, road_min_per_m);
-      const std::size_t budget = s.memory_mb * 1024 * 1024 / 2;
+      const std::size_t budget = p.memory.search_bytes();
       // A run has a work folder for the searches' scratch files.
       const auto share = allocation::share_searches({.threads = 0, .memory_bytes = budget, .spill_dir = "."},
                                                     std::numeric_limits<std::size_t>::max(), window, least);
@@ -410,11 +431,11 @@ void print_plan(const Plan& p, std::ostream& out) {
       out << "travel time up to " << fixed(a.max_travel_min, 0) << " min; one search per site or village in a window of "
           << "at most " << mb(window) << " MB, " << share.threads << " at a time";
       if (share.limit_bytes == 0)
-        out << " (within memory_mb / 2)\n";
+        out << " (within half the working budget)\n";
       else
         out << ", each held to " << mb(std::max(share.limit_bytes, least)) << " MB ("
             << (share.threads * std::max(share.limit_bytes, least) > budget ? "above" : "within")
-            << " memory_mb / 2; tiles past it go to a scratch file)\n";
+            << " half the working budget; tiles past it go to a scratch file)\n";
     }
   }
   out << "output       " << p.output.string() << (p.output_exists ? " (exists: run needs --overwrite)" : "") << "\n";

@@ -10,9 +10,6 @@
 
 #include <cpl_conv.h>
 #include <gdal.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <algorithm>
 #include <chrono>
@@ -24,6 +21,7 @@
 
 #include "relocplan/allocation/allocate.hpp"
 #include "relocplan/core/error.hpp"
+#include "relocplan/core/memory.hpp"
 #include "relocplan/io/output.hpp"
 
 namespace relocplan::pipeline {
@@ -42,15 +40,12 @@ std::string utc_now_iso() {
   return buf;
 }
 
-// The process's peak resident memory so far in MB (Linux: VmHWM of
-// /proc/self/status), or -1 where it cannot be read. Read at the end of each
-// stage, it shows which stage raised the peak.
-double peak_rss_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
-  return -1;
+// The heap in use without GDAL's cached blocks (part of the working budget):
+// what a stage hands on to the next.
+double held_heap_mb() {
+  const double heap = static_cast<double>(core::heap_in_use_bytes());
+  const double cached = static_cast<double>(GDALGetCacheUsed64());
+  return std::max(0.0, heap - cached) / (1024.0 * 1024.0);
 }
 
 // Wall time of each stage, and the peak memory at its end.
@@ -58,19 +53,19 @@ struct StageClock {
   struct Lap {
     std::string name;
     double seconds = 0, peak_mb = -1;
+    double held_mb = 0;  // heap in use when the stage ends, without GDAL's cache: what it hands on
   };
   std::vector<Lap> stages;
   std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
   void lap(const std::string& name) {
     const auto now = std::chrono::steady_clock::now();
-    stages.push_back({name, std::chrono::duration<double>(now - t).count(), peak_rss_mb()});
+    stages.push_back({name, std::chrono::duration<double>(now - t).count(), core::peak_rss_mb(),
+                      held_heap_mb()});
     t = now;
-#ifdef __GLIBC__
     // Hand the pages a stage freed back to the system: the many small
     // geometry allocations of a province leave free memory scattered through
     // the heap, which the next stage's large arrays would otherwise add to.
-    malloc_trim(0);
-#endif
+    core::release_free_memory();
   }
 };
 
@@ -94,6 +89,7 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   progress.begin("resolving inputs");
   Plan plan = resolve(s, options, log);
   progress.end();
+  GDALSetCacheMax64(static_cast<GIntBig>(plan.memory.cache_bytes()));
   io::OutputGeoPackage output(plan.output, options.overwrite);
   output.set_alias_language(io::parse_alias_language(s.output_aliases).value_or(io::AliasLanguage::both));
   clock.lap("resolve");
@@ -133,6 +129,8 @@ RunSummary run(const config::Scenario& s, const RunOptions& options, core::Log& 
   }
   for (const auto& lap : clock.stages)
     if (lap.peak_mb >= 0) put("stage_peak_mb." + lap.name, fixed(lap.peak_mb, 0));
+  for (const auto& lap : clock.stages)
+    if (lap.held_mb > 0) put("stage_held_mb." + lap.name, fixed(lap.held_mb, 0));
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
   put("total_seconds", fixed(total, 3));
   // Written last: a run_info with finished_utc belongs to a complete run.

@@ -31,7 +31,7 @@ SitesResult run_sites_stage(const Plan& plan, const TerrainResult& terrain, cons
   // The searches over the surface run after the strips of the inputs pass
   // and before those of the suitability pass: they take the strips' half of
   // the budget, and write tiles beyond it to the work folder.
-  const raster::SearchMemory search_memory{.max_bytes = s.memory_mb * 1024 * 1024 / 2, .spill_dir = output.work_dir()};
+  const raster::SearchMemory search_memory{.max_bytes = plan.memory.search_bytes(), .spill_dir = output.work_dir()};
   r.found = sites::find_sites(ctx, grid, inputs, site_layers(plan), moving_villages(plan, assessed.villages), s, log,
                               progress, site_rasters, plan.site_block_rows, seat_travel.get(), r.friction.get(),
                               search_memory);
@@ -64,7 +64,7 @@ allocation::AllocationResult run_allocation_stage(const Plan& plan, const Assess
   // strips' half of the budget, tiles beyond it in the work folder.
   auto allocated = allocation::allocate(plan.grid, sites.friction.get(), std::move(demand), std::move(supply), spec,
                                         progress,
-                                        {.threads = 0, .memory_bytes = s.memory_mb * 1024 * 1024 / 2,
+                                        {.threads = 0, .memory_bytes = plan.memory.search_bytes(),
                                          .spill_dir = output.work_dir()});
   std::size_t unallocated = 0;
   for (const auto& u : allocated.solution.unallocated) unallocated += static_cast<std::size_t>(u.households);

@@ -247,10 +247,22 @@ TEST_CASE("a tiny memory budget still finishes the sample, with the same output"
   REQUIRE(a.exit_code == 0);
   const fs::path small = sample_scenario("budget-tiny.gpkg", "memory_mb = 512", "memory_mb = 16");
   const auto plan = run_command({kExe, "validate", small.string()});
-  CHECK_THAT(plan.out, Catch::Contains("memory budget 16 MB"));
+  CHECK_THAT(plan.out, Catch::Contains("memory budget 16 MB: about ") && Catch::Contains(" MB held (villages"));
   const auto b = run_command({kExe, "run", small.string(), "-q", "--overwrite"});
   INFO(b.err);
   REQUIRE(b.exit_code == 0);
+  // 16 MB is less than the sample's villages and layers with room to work:
+  // the run says so, and what budget would hold it.
+  std::smatch suggested;
+  REQUIRE(std::regex_search(b.err, suggested,
+                            std::regex("processing.memory_mb = 16: the villages and thematic layers kept through the "
+                                       "run take about [0-9]+ MB.*set memory_mb to at least ([0-9]+) to keep within it")));
+  const fs::path enough =
+      sample_scenario("budget-enough.gpkg", "memory_mb = 512", "memory_mb = " + suggested[1].str());
+  const auto c = run_command({kExe, "run", enough.string(), "-q", "--overwrite"});
+  INFO(c.err);
+  REQUIRE(c.exit_code == 0);
+  CHECK_THAT(c.err, !Catch::Contains("processing.memory_mb"));
   for (const char* layer : {"villages", "village_territories", "sites", "allocations", "county_summary",
                             "site_summary", "allocation_summary"})
     CHECK(testsupport::read_features(tiny, layer) == testsupport::read_features(normal, layer));

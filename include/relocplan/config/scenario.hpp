@@ -139,7 +139,7 @@ struct Scenario {
   std::optional<AllocationSpec> allocation;
   std::optional<std::filesystem::path> output;  // [output] path
   std::string output_aliases = "both";          // [output] aliases: field aliases and titles in "both", "zh", "en"
-  std::size_t memory_mb = 512;                  // working-memory budget for raster blocks
+  std::size_t memory_mb = 1024;                 // memory budget of the run (see core::MemoryBudget)
   LayerDefaults thresholds;                     // layer defaults with scenario overrides applied
 };
 

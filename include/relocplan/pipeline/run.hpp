@@ -13,6 +13,7 @@
 
 #include "relocplan/config/scenario.hpp"
 #include "relocplan/core/log.hpp"
+#include "relocplan/core/memory.hpp"
 #include "relocplan/core/progress.hpp"
 #include "relocplan/raster/grid.hpp"
 #include "relocplan/raster/raster_source.hpp"
@@ -67,6 +68,8 @@ struct Plan {
   std::optional<vector::BoundarySelection> boundary;
   std::size_t villages_outside_boundary = 0;
   std::size_t relief_radius_rows = 0;
+  // processing.memory_mb shared between what is held and what works in strips.
+  core::MemoryBudget memory;
   std::size_t block_rows = 0;
   std::size_t site_block_rows = 0;  // strips of the site search
 };
