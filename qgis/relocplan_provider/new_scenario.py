@@ -144,8 +144,8 @@ class NewScenarioAlgorithm(RelocplanAlgorithm):
                                          30.0, False, 1.0), True)
         add(QgsProcessingParameterNumber(self.MARGIN, self.tr("Study area margin around the villages (m)"),
                                          QgsProcessingParameterNumber.Double, 2000.0, False, 0.0), True)
-        add(QgsProcessingParameterNumber(self.MEMORY_MB, self.tr("Working memory (MB)"),
-                                         QgsProcessingParameterNumber.Integer, 512, False, 16), True)
+        add(QgsProcessingParameterNumber(self.MEMORY_MB, self.tr("Memory budget of the run (MB)"),
+                                         QgsProcessingParameterNumber.Integer, 1024, False, 16), True)
         for key, label in RASTER_INPUTS:
             add(QgsProcessingParameterRasterLayer(key.upper(), self.tr(label), optional=True))
         for key, label, types, required, optional, values in VECTOR_INPUTS:

@@ -163,20 +163,19 @@ std::size_t search_least_bytes(const raster::Grid& grid, double max_travel_min, 
       grid.rows(), grid.cols());
 }
 
-SearchShare share_searches(const Workers& workers, std::size_t sources, std::size_t window_bytes,
-                           std::size_t least_bytes) {
+SearchShare share_searches(unsigned threads, std::size_t memory_bytes, bool can_spill, std::size_t sources,
+                           std::size_t window_bytes, std::size_t least_bytes) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  std::size_t n = std::min<std::size_t>(workers.threads == 0 ? cores : workers.threads, std::max<std::size_t>(1, sources));
+  std::size_t n = std::min<std::size_t>(threads == 0 ? cores : threads, std::max<std::size_t>(1, sources));
   SearchShare share;
-  if (workers.memory_bytes == 0 || window_bytes == 0) {
+  if (memory_bytes == 0 || window_bytes == 0) {
     share.threads = static_cast<unsigned>(n);
     return share;
   }
-  const bool can_spill = !workers.spill_dir.empty();
   const std::size_t each = can_spill ? std::min(window_bytes, least_bytes) : window_bytes;
-  n = std::min(n, std::max<std::size_t>(1, workers.memory_bytes / std::max<std::size_t>(1, each)));
+  n = std::min(n, std::max<std::size_t>(1, memory_bytes / std::max<std::size_t>(1, each)));
   share.threads = static_cast<unsigned>(n);
-  if (can_spill && workers.memory_bytes / n < window_bytes) share.limit_bytes = workers.memory_bytes / n;
+  if (can_spill && memory_bytes / n < window_bytes) share.limit_bytes = memory_bytes / n;
   return share;
 }
 
@@ -236,7 +235,8 @@ std::vector<Pair> travel_time_pairs(const raster::Grid& grid, const raster::Cost
   // its share of it.
   const std::size_t window_bytes = search_window_bytes(grid, max_travel_min, min_friction);
   const std::size_t least_bytes = search_least_bytes(grid, max_travel_min, min_friction);
-  const SearchShare share = share_searches(workers, sources.size(), window_bytes, least_bytes);
+  const SearchShare share = share_searches(workers.threads, workers.memory_bytes, !workers.spill_dir.empty(),
+                                           sources.size(), window_bytes, least_bytes);
   auto make_search = [&] {
     raster::LocalCostDistance search(friction, grid.cell_size(), max_travel_min, min_friction);
     search.limit_memory({.max_bytes = share.limit_bytes, .spill_dir = workers.spill_dir});

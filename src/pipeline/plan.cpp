@@ -5,9 +5,6 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <gdal.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <ogr_srs_api.h>
 
 #include <algorithm>
@@ -425,8 +422,8 @@ void print_plan(const Plan& p, std::ostream& out) {
       const std::size_t least = allocation::search_least_bytes(p.grid, a.max_travel_min, road_min_per_m);
       const std::size_t budget = p.memory.search_bytes();
       // A run has a work folder for the searches' scratch files.
-      const auto share = allocation::share_searches({.threads = 0, .memory_bytes = budget, .spill_dir = "."},
-                                                    std::numeric_limits<std::size_t>::max(), window, least);
+      const auto share = allocation::share_searches(0, budget, true, std::numeric_limits<std::size_t>::max(), window,
+                                                    least);
       const auto mb = [](std::size_t bytes) { return fixed(static_cast<double>(bytes) / (1024.0 * 1024.0), 0); };
       out << "travel time up to " << fixed(a.max_travel_min, 0) << " min; one search per site or village in a window of "
           << "at most " << mb(window) << " MB, " << share.threads << " at a time";

@@ -114,7 +114,7 @@ std::string add_run_settings(io::Table& info, const config::Scenario& s, const P
                    ? "held to " + mb(std::max(searches.share.limit_bytes, searches.least_bytes)) + " MB (its window: " +
                          mb(searches.window_bytes) + " MB at most)"
                                               : "at most " + mb(searches.window_bytes) + " MB") +
-              " (processing.memory_mb / 2 for all)");
+              " (half the working budget for all)");
       put("allocation.tiles_spilled", std::to_string(searches.tiles_spilled) +
                                           " search tiles written to scratch files past the workspaces' limit");
     }

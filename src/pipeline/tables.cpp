@@ -9,9 +9,6 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 #include <gdal.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <ogr_srs_api.h>
 
 #include <algorithm>
@@ -114,7 +111,6 @@ void append_assessment(std::vector<io::Value>& row, const criteria::Territory& t
        io::Value(a.reason_codes()), io::Value(a.reasons_text())});
 }
 
-
 }  // namespace
 
 io::RowSource village_rows(const Plan& plan, const std::vector<criteria::VillageTerrain>& terrain,
@@ -174,9 +170,10 @@ io::RowSource village_rows(const Plan& plan, const std::vector<criteria::Village
   };
   auto al = std::make_shared<Allocated>();
   if (allocated) {
-    for (const char* c : {"allocated_households", "main_site_id", "unallocated_households", "unallocated_reason"})
-      t.columns.push_back({c, std::string(c).find("households") != std::string::npos ? ColumnType::integer
-                                                                                      : ColumnType::text});
+    t.columns.insert(t.columns.end(), {{"allocated_households", ColumnType::integer},
+                                       {"main_site_id", ColumnType::text},
+                                       {"unallocated_households", ColumnType::integer},
+                                       {"unallocated_reason", ColumnType::text}});
     const std::size_t n = plan.villages.villages.size();
     al->got.assign(n, 0);
     al->best.assign(n, 0);

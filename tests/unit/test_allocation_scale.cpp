@@ -224,24 +224,24 @@ TEST_CASE("Allocation on the map: Ctrl-C during the travel-time searches cancels
 
 TEST_CASE("Allocation on the map: the searches' threads fit the memory budget", "[allocation][scale]") {
   using allocation::share_searches;
-  CHECK(share_searches({.threads = 4}, 100, 1000, 300).threads == 4);
-  CHECK(share_searches({.threads = 4}, 100, 1000, 300).limit_bytes == 0);
-  CHECK(share_searches({.threads = 4}, 3, 1000, 300).threads == 3);  // no more than the sources
-  CHECK(share_searches({.threads = 4}, 0, 1000, 300).threads == 1);
-  CHECK(share_searches({.threads = 0}, 100, 1000, 300).threads >= 1);  // one per core
+  CHECK(share_searches(4, 0, false, 100, 1000, 300).threads == 4);
+  CHECK(share_searches(4, 0, false, 100, 1000, 300).limit_bytes == 0);
+  CHECK(share_searches(4, 0, false, 3, 1000, 300).threads == 3);  // no more than the sources
+  CHECK(share_searches(4, 0, false, 0, 1000, 300).threads == 1);
+  CHECK(share_searches(0, 0, false, 100, 1000, 300).threads >= 1);  // one per core
   // Without a scratch folder: as many whole windows as fit, at least one.
-  CHECK(share_searches({.threads = 4, .memory_bytes = 2500}, 100, 1000, 300).threads == 2);
-  CHECK(share_searches({.threads = 4, .memory_bytes = 500}, 100, 1000, 300).threads == 1);
-  CHECK(share_searches({.threads = 4, .memory_bytes = 500}, 100, 1000, 300).limit_bytes == 0);
+  CHECK(share_searches(4, 2500, false, 100, 1000, 300).threads == 2);
+  CHECK(share_searches(4, 500, false, 100, 1000, 300).threads == 1);
+  CHECK(share_searches(4, 500, false, 100, 1000, 300).limit_bytes == 0);
   // With one: as many as the least a limited workspace keeps allows, each
   // held to its share when that is less than the window.
-  const auto four = share_searches({.threads = 4, .memory_bytes = 2500, .spill_dir = "tmp"}, 100, 1000, 300);
+  const auto four = share_searches(4, 2500, true, 100, 1000, 300);
   CHECK(four.threads == 4);
   CHECK(four.limit_bytes == 625);
-  const auto two = share_searches({.threads = 2, .memory_bytes = 2500, .spill_dir = "tmp"}, 100, 1000, 300);
+  const auto two = share_searches(2, 2500, true, 100, 1000, 300);
   CHECK(two.threads == 2);
   CHECK(two.limit_bytes == 0);  // the whole window fits
-  const auto tiny = share_searches({.threads = 4, .memory_bytes = 200, .spill_dir = "tmp"}, 100, 1000, 300);
+  const auto tiny = share_searches(4, 200, true, 100, 1000, 300);
   CHECK(tiny.threads == 1);
   CHECK(tiny.limit_bytes == 200);
   // The window: (2R + 1)^2 cells of 28 bytes, R the reach in cells plus one,

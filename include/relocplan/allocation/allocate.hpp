@@ -45,11 +45,12 @@ struct SearchShare {
 // For `sources` searches whose workspaces hold at most window_bytes each
 // without a limit, and least_bytes with one (raster::LocalCostDistance::
 // least_limited_bytes): threads as asked (0: one per core), no more than
-// there are sources, and no more than the memory holds at least_bytes each
-// (window_bytes each without a scratch folder), at least one. The limit is
-// the memory split among the threads, when that is less than the window.
-SearchShare share_searches(const Workers& workers, std::size_t sources, std::size_t window_bytes,
-                           std::size_t least_bytes);
+// there are sources, and no more than memory_bytes (0: no limit) holds at
+// least_bytes each (window_bytes each when the searches cannot write tiles
+// to a scratch folder), at least one. The limit is the memory split among
+// the threads, when that is less than the window.
+SearchShare share_searches(unsigned threads, std::size_t memory_bytes, bool can_spill, std::size_t sources,
+                           std::size_t window_bytes, std::size_t least_bytes);
 // The most one travel-time search's workspace holds on the grid without a
 // limit: every tile of the window that max_travel_min allows at
 // min_cost_per_m (the fastest move on the surface) reached.

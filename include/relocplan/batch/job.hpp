@@ -13,8 +13,9 @@
 
 namespace relocplan::batch {
 
-// Memory counted for each job besides its scenario's [processing] memory_mb:
-// GDAL's drivers, GEOS geometries, the village layer and the process itself.
+// Memory counted for each job besides its scenario's [processing] memory_mb
+// (which covers the run's data, villages and layers included): the libraries
+// (GDAL's drivers, PROJ's database, GEOS) and the process itself.
 constexpr std::size_t kJobAllowanceMb = 256;
 
 enum class JobStatus {

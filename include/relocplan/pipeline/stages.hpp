@@ -28,12 +28,13 @@
 namespace relocplan::pipeline {
 
 // Terrain and zonal statistics: the villages' territories, then the DEM strip
-// by strip (strips of plan.block_rows rows, memory_mb / 2), slope, relief and
-// elevation written to the output's temporary rasters, the villages' terrain
-// figures, and every territory's zonal statistics over the terrain and the
-// thematic layers burnt strip by strip; the territories' outlines then wait
-// for the output in a scratch file. Warns about villages outside the grid
-// or on NoData; throws InputError when no village has terrain.
+// by strip (strips of plan.block_rows rows in half the working budget, see
+// plan.memory), slope, relief and elevation written to the output's
+// temporary rasters, the villages' terrain figures, and every territory's
+// zonal statistics over the terrain and the thematic layers burnt strip by
+// strip; the territories' outlines then wait for the output in a scratch
+// file. Warns about villages outside the grid or on NoData; throws
+// InputError when no village has terrain.
 struct TerrainResult {
   criteria::TerritoryResult territories;  // their geometries released once the zonal statistics are done
   std::unique_ptr<core::ScratchRecords> territory_wkb;  // each territory's outline (WKB; empty: none)
@@ -54,7 +55,7 @@ struct AssessmentResult {
 AssessmentResult run_assessment_stage(const Plan& plan, const TerrainResult& terrain, core::Progress& progress);
 
 // Resettlement sites: the site search over the terrain rasters (strips of
-// plan.site_block_rows rows; its travel-time searches held to memory_mb / 2,
+// plan.site_block_rows rows; its travel-time searches held to half the working budget,
 // tiles beyond it in the output's work folder), its cell results written to
 // the output's temporary rasters; with a clipped study area, the sites whose
 // centroid lies outside it are left out. The travel cost surface stays in
@@ -70,7 +71,7 @@ SitesResult run_sites_stage(const Plan& plan, const TerrainResult& terrain, cons
 
 // Allocation of the relocating households to the sites: travel-time searches
 // from each site or village over the sites' travel cost surface (their
-// workspaces sharing memory_mb / 2), then the solver. Warns about households
+// workspaces sharing half the working budget), then the solver. Warns about households
 // left without a site and an urban target out of reach.
 allocation::AllocationResult run_allocation_stage(const Plan& plan, const AssessmentResult& assessed,
                                                   const SitesResult& sites, io::OutputGeoPackage& output,
