@@ -4,6 +4,7 @@
 #include <malloc.h>
 #endif
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -37,18 +38,27 @@ void release_free_memory() {
 
 namespace relocplan::core {
 
-MemoryBudget MemoryBudget::for_run(std::size_t memory_mb, std::size_t inputs_bytes, std::size_t villages) {
+MemoryBudget MemoryBudget::for_run(std::size_t memory_mb, std::size_t inputs_bytes, std::size_t villages,
+                                   std::size_t least_work_bytes) {
   MemoryBudget b;
   const std::size_t total = memory_mb << 20;
   b.held_ = inputs_bytes + villages * kHeldPerVillage;
-  const std::size_t least = total / 4;
-  b.short_ = b.held_ + least > total;
-  b.work_ = b.short_ ? least : total - b.held_;
+  b.least_work_ = least_work_bytes;
+  // The strips and the block cache never get less than a quarter; the
+  // searches keep their least whatever they are given.
+  b.work_ = b.held_ + total / 4 > total ? total / 4 : total - b.held_;
+  b.short_ = b.held_ + std::max(total / 4, least_work_bytes) > total;
   return b;
 }
 
+std::size_t MemoryBudget::needed_mb() const {
+  return (held_ + std::max(work_, least_work_) + (1u << 20) - 1) >> 20;
+}
+
 std::size_t MemoryBudget::suggested_mb() const {
-  const std::size_t mb = (held_mb() * 4 + 2) / 3;
+  const std::size_t quarter = (held_mb() * 4 + 2) / 3;
+  const std::size_t least = held_mb() + ((least_work_ + (1u << 20) - 1) >> 20);
+  const std::size_t mb = std::max(quarter, least);
   return (mb + 63) / 64 * 64;
 }
 

@@ -61,6 +61,12 @@ std::pair<double, double> villages_centre_lonlat(const vector::VillageLayer& lay
 
 constexpr std::size_t kMaxGridCells = std::size_t{1} << 34;  // 17 G cells: far beyond any province at 10 m
 
+// Minutes per metre at road speed, the fastest move on the travel cost
+// surface: it bounds how far a travel-time search can reach.
+double road_min_per_m(const config::Scenario& s) {
+  return 60.0 / (1000.0 * s.thresholds.value("sites", "walk_road_kmh"));
+}
+
 }  // namespace
 
 // An input is never written: refuses an output path that names one of the
@@ -284,15 +290,22 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   // comes off it, and the strips, GDAL's block cache and the travel-time
   // searches take what is left (see MemoryBudget).
   const std::size_t heap_now = core::heap_in_use_bytes() - static_cast<std::size_t>(GDALGetCacheUsed64());
+  // The searches work in half the working budget and never keep less than
+  // the tiles their front can touch.
+  std::size_t least_search = 0;
+  if (s.sites) least_search = sites::site_search_least_bytes(plan.grid, s);
+  if (s.sites && s.allocation && s.allocation->cost != "distance")
+    least_search = std::max(least_search, allocation::search_least_bytes(plan.grid, s.allocation->max_travel_min,
+                                                                         road_min_per_m(s)));
   plan.memory = core::MemoryBudget::for_run(s.memory_mb, heap_now > heap_before ? heap_now - heap_before : 0,
-                                            plan.villages.villages.size());
+                                            plan.villages.villages.size(), 2 * least_search);
   if (plan.memory.short_of_budget())
     log.warn("processing.memory_mb = " + std::to_string(s.memory_mb) + ": the villages and thematic layers kept "
              "through the run take about " + std::to_string(plan.memory.held_mb()) +
-             " MB, which leaves the strips and travel-time searches less than a quarter of the budget; they get " +
-             std::to_string(plan.memory.work_mb()) + " MB, and the run's data will take about " +
-             std::to_string(plan.memory.held_mb() + plan.memory.work_mb()) +
-             " MB; set memory_mb to at least " + std::to_string(plan.memory.suggested_mb()) + " to keep within it");
+             " MB, which leaves the strips and travel-time searches less than they need (a quarter of the budget, "
+             "and twice the least a search keeps); the run's data will take about " +
+             std::to_string(plan.memory.needed_mb()) + " MB; set memory_mb to at least " +
+             std::to_string(plan.memory.suggested_mb()) + " to keep within it");
 
   // Strip height from the working budget. Per cell of a strip: the DEM (4
   // bytes), slope, aspect and relief (12), the write buffer of the output
@@ -417,9 +430,8 @@ void print_plan(const Plan& p, std::ostream& out) {
       out << "straight-line distance up to " << fixed(a.max_distance_m, 0) << " m\n";
     } else {
       // The window at road speed, the fastest move on the travel cost surface.
-      const double road_min_per_m = 60.0 / (1000.0 * s.thresholds.value("sites", "walk_road_kmh"));
-      const std::size_t window = allocation::search_window_bytes(p.grid, a.max_travel_min, road_min_per_m);
-      const std::size_t least = allocation::search_least_bytes(p.grid, a.max_travel_min, road_min_per_m);
+      const std::size_t window = allocation::search_window_bytes(p.grid, a.max_travel_min, road_min_per_m(s));
+      const std::size_t least = allocation::search_least_bytes(p.grid, a.max_travel_min, road_min_per_m(s));
       const std::size_t budget = p.memory.search_bytes();
       // A run has a work folder for the searches' scratch files.
       const auto share = allocation::share_searches(0, budget, true, std::numeric_limits<std::size_t>::max(), window,

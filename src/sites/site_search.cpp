@@ -208,21 +208,35 @@ void SiteRasterCollector::write(std::size_t row0, std::size_t nrows, const float
   std::copy(con, con + n, constraints.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
+namespace {
+
+// The radius (cells) of the seat search's and the access search's windows:
+// the reach of their bound at road speed, the fastest move.
+std::array<std::size_t, 2> site_search_radii(const raster::Grid& grid, const config::Scenario& scenario) {
+  const auto& th = scenario.thresholds;
+  const double fastest_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
+  std::array<std::size_t, 2> radii{};
+  const char* bounds[2] = {"seat_zero_min", "access_max_min"};
+  for (std::size_t i = 0; i < 2; ++i) {
+    const double b = th.value("sites", bounds[i]);
+    radii[i] = raster::LocalCostDistance::radius_for(std::isfinite(b) && b > 0 ? b : kInf, fastest_min_per_m,
+                                                     grid.cell_size(), grid.rows(), grid.cols());
+  }
+  return radii;
+}
+
+}  // namespace
+
 double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario,
                          std::size_t search_limit_bytes) {
   const std::size_t strip_rows = std::min(grid.rows(), block_rows == 0 ? grid.rows() : block_rows);
   const double strips = static_cast<double>(strip_rows * grid.cols() * kStripBytesPerCell);
-  // The searches' windows at worst (every tile reached): the reach of their
-  // bound at road speed (the fastest move). With a limit, a search holds at
-  // most the limit, or the least it keeps for its window when that is more.
+  // The searches' windows at worst (every tile reached). With a limit, a
+  // search holds at most the limit, or the least it keeps for its window
+  // when that is more.
   using raster::LocalCostDistance;
-  const auto& th = scenario.thresholds;
-  const double fastest_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
   double window = 0;
-  for (const char* bound : {"seat_zero_min", "access_max_min"}) {
-    const double b = th.value("sites", bound);
-    const std::size_t radius = LocalCostDistance::radius_for(std::isfinite(b) && b > 0 ? b : kInf, fastest_min_per_m,
-                                                             grid.cell_size(), grid.rows(), grid.cols());
+  for (const std::size_t radius : site_search_radii(grid, scenario)) {
     std::size_t held = LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols());
     if (search_limit_bytes > 0)
       held = std::min(held, std::max(search_limit_bytes, LocalCostDistance::least_limited_bytes(radius, grid.rows(),
@@ -230,6 +244,14 @@ double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const
     window = std::max(window, static_cast<double>(held));
   }
   return strips + window;
+}
+
+std::size_t site_search_least_bytes(const raster::Grid& grid, const config::Scenario& scenario) {
+  std::size_t least = 0;
+  for (const std::size_t radius : site_search_radii(grid, scenario))
+    least = std::max(least, std::min(raster::LocalCostDistance::bytes_for_radius(radius, grid.rows(), grid.cols()),
+                                     raster::LocalCostDistance::least_limited_bytes(radius, grid.rows(), grid.cols())));
+  return least;
 }
 
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes) {

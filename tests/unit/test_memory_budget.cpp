@@ -1,6 +1,6 @@
 // The run's memory budget: what is held by count comes off processing.memory_mb,
 // the strips, block cache and searches work in what is left, never in less
-// than a quarter of it.
+// than a quarter of it; the searches' least is counted in what is needed.
 
 #include <catch2/catch.hpp>
 
@@ -35,6 +35,21 @@ TEST_CASE("The memory budget takes what is held off the top, the working budget 
     const auto ok = MemoryBudget::for_run(s.suggested_mb(), 222 * MB, 80000);
     CHECK_FALSE(ok.short_of_budget());
     CHECK(ok.work_bytes() >= ok.suggested_mb() * MB / 4);
+  }
+  SECTION("the searches' least counts: a budget that holds it gives no warning") {
+    // 17 MB held, searches that keep at least 30 MB each: 60 MB to work in.
+    const auto b = MemoryBudget::for_run(64, 15 * MB, 600, 60 * MB);
+    CHECK(b.short_of_budget());        // 64 - 17 = 47 MB left, less than 60
+    CHECK(b.work_mb() == 64 - 17);     // the strips still get what is left
+    CHECK(b.needed_mb() == 17 + 60);   // the searches keep their least
+    CHECK(b.suggested_mb() == 128);    // 17 + 60 = 77, rounded up to 64 MB
+    const auto ok = MemoryBudget::for_run(b.suggested_mb(), 15 * MB, 600, 60 * MB);
+    CHECK_FALSE(ok.short_of_budget());
+    CHECK(ok.needed_mb() <= 128);
+    // Far too small: the strips get a quarter of the budget.
+    const auto tiny = MemoryBudget::for_run(16, 15 * MB, 600, 60 * MB);
+    CHECK(tiny.work_bytes() == 4 * MB);
+    CHECK(tiny.needed_mb() == 17 + 60);
   }
   SECTION("exactly a quarter left is enough") {
     const auto b = MemoryBudget::for_run(400, 300 * MB, 0);

@@ -30,9 +30,10 @@ namespace relocplan::core {
 // they are read, and per village its territory while the zonal statistics
 // are computed, then its terrain figures, statistics and assessment); the
 // strips, GDAL's block cache and the travel-time searches work in what is
-// left, but never in less than a quarter of the budget: a budget smaller
-// than what is held is reported (short_of_budget) and the run then needs
-// held + work. The libraries themselves (GDAL, PROJ, GEOS: about 60 MB
+// left, but never in less than a quarter of the budget; the searches keep
+// their least however small their share (least_work_bytes counts it). A
+// budget too small for what is held and that is reported (short_of_budget),
+// and the run then needs needed_mb(). The libraries themselves (GDAL, PROJ, GEOS: about 60 MB
 // resident) are not counted.
 class MemoryBudget {
  public:
@@ -40,8 +41,11 @@ class MemoryBudget {
   static constexpr std::size_t kHeldPerVillage = 3 * 1024;
 
   MemoryBudget() = default;
-  // `inputs_bytes`: what the inputs read so far take (heap in use).
-  static MemoryBudget for_run(std::size_t memory_mb, std::size_t inputs_bytes, std::size_t villages);
+  // `inputs_bytes`: what the inputs read so far take (heap in use);
+  // `least_work_bytes`: twice the least a travel-time search keeps (the
+  // searches work in half the working budget).
+  static MemoryBudget for_run(std::size_t memory_mb, std::size_t inputs_bytes, std::size_t villages,
+                              std::size_t least_work_bytes = 0);
 
   std::size_t held_bytes() const { return held_; }
   std::size_t work_bytes() const { return work_; }
@@ -51,14 +55,17 @@ class MemoryBudget {
   // GDAL's block cache.
   std::size_t cache_bytes() const { return work_ / 4; }
   bool short_of_budget() const { return short_; }
-  // The smallest budget that holds what is held with a quarter of it left
-  // to work in, rounded up to 64 MB.
+  // The smallest budget that holds what is held with a quarter of it, and
+  // at least least_work_bytes, left to work in, rounded up to 64 MB.
   std::size_t suggested_mb() const;
   std::size_t held_mb() const { return (held_ + (1u << 20) - 1) >> 20; }
+  // What the run's data take at most: held + work, or held + the searches'
+  // least when that is more.
+  std::size_t needed_mb() const;
   std::size_t work_mb() const { return work_ >> 20; }
 
  private:
-  std::size_t held_ = 0, work_ = 0;
+  std::size_t held_ = 0, work_ = 0, least_work_ = 0;
   bool short_ = false;
 };
 

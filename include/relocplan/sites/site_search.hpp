@@ -163,6 +163,10 @@ struct SiteLayers {
 // which only the run can count.
 double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario,
                          std::size_t search_limit_bytes = 0);
+// The least the larger of the seat and access searches keeps, however small
+// its limit: the tiles its front can touch (or its whole window, when that
+// is less).
+std::size_t site_search_least_bytes(const raster::Grid& grid, const config::Scenario& scenario);
 // The strip height that keeps the strip buffers within `bytes`.
 std::size_t site_search_block_rows(const raster::Grid& grid, std::size_t bytes);
 
