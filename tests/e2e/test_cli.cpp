@@ -199,11 +199,12 @@ TEST_CASE("run on the sample writes a GeoPackage that GDAL's validator accepts",
 TEST_CASE("Ctrl-C in each long stage cancels cleanly", "[cli][cancel]") {
   // The run's JSON progress (on stderr) says when a stage has begun; SIGINT
   // then must stop it with exit 130 and leave nothing behind.
-  const fs::path scenario = sample_scenario("cancel-stage.gpkg", "memory_mb = 512", "memory_mb = 16");
+  const fs::path scenario = sample_scenario("cancel-stage.gpkg", "memory_mb = 512", "memory_mb = 32");
   const fs::path out_dir = kSampleDir / "out";
   fs::create_directories(out_dir);
   for (const std::string stage : {"terrain", "site inputs", "travel time to county seats", "site suitability", "sites",
-                                  "site figures", "allocation costs", "writing rasters", "writing sites"}) {
+                                  "site figures", "allocation costs", "writing rasters", "writing villages",
+                                  "writing sites"}) {
     INFO("stage " << stage);
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
@@ -338,7 +339,7 @@ TEST_CASE("scenario and data errors give the documented exit codes and messages"
 
 TEST_CASE("Ctrl-C cancels cleanly: exit 130, no output, no temporary files", "[cli][cancel]") {
   // A small memory budget makes the run long enough to be interrupted.
-  const fs::path scenario = sample_scenario("cancel.gpkg", "memory_mb = 512", "memory_mb = 16");
+  const fs::path scenario = sample_scenario("cancel.gpkg", "memory_mb = 512", "memory_mb = 32");
   const fs::path out_dir = kSampleDir / "out";
   fs::create_directories(out_dir);
   const pid_t pid = ::fork();
