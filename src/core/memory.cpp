@@ -34,10 +34,6 @@ void release_free_memory() {
 #endif
 }
 
-}  // namespace relocplan::core
-
-namespace relocplan::core {
-
 MemoryBudget MemoryBudget::for_run(std::size_t memory_mb, std::size_t inputs_bytes, std::size_t villages,
                                    std::size_t least_work_bytes) {
   MemoryBudget b;

@@ -289,7 +289,9 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   // memory: the heap they take, measured now without GDAL's cached blocks)
   // comes off it, and the strips, GDAL's block cache and the travel-time
   // searches take what is left (see MemoryBudget).
-  const std::size_t heap_now = core::heap_in_use_bytes() - static_cast<std::size_t>(GDALGetCacheUsed64());
+  const std::size_t heap = core::heap_in_use_bytes();
+  const auto cached = static_cast<std::size_t>(std::max<GIntBig>(0, GDALGetCacheUsed64()));
+  const std::size_t heap_now = heap > cached ? heap - cached : 0;
   // The searches work in half the working budget and never keep less than
   // the tiles their front can touch.
   std::size_t least_search = 0;
