@@ -4,6 +4,8 @@
 #include <malloc.h>
 #endif
 
+#include <gdal.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -26,6 +28,12 @@ std::size_t heap_in_use_bytes() {
 #else
   return 0;
 #endif
+}
+
+std::size_t held_heap_bytes() {
+  const std::size_t heap = heap_in_use_bytes();
+  const auto cached = static_cast<std::size_t>(std::max<GIntBig>(0, GDALGetCacheUsed64()));
+  return heap > cached ? heap - cached : 0;
 }
 
 void release_free_memory() {

@@ -61,12 +61,6 @@ std::pair<double, double> villages_centre_lonlat(const vector::VillageLayer& lay
 
 constexpr std::size_t kMaxGridCells = std::size_t{1} << 34;  // 17 G cells: far beyond any province at 10 m
 
-// Minutes per metre at road speed, the fastest move on the travel cost
-// surface: it bounds how far a travel-time search can reach.
-double road_min_per_m(const config::Scenario& s) {
-  return 60.0 / (1000.0 * s.thresholds.value("sites", "walk_road_kmh"));
-}
-
 }  // namespace
 
 // An input is never written: refuses an output path that names one of the
@@ -96,7 +90,7 @@ void refuse_output_on_input(const config::Scenario& s, const fs::path& output) {
 
 Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& log) {
   // What the inputs kept through the run take is measured from here.
-  const std::size_t heap_before = core::heap_in_use_bytes();
+  const std::size_t heap_before = core::held_heap_bytes();
   Plan plan;
   plan.scenario = s;
   if (options.output) plan.output = fs::absolute(*options.output);
@@ -289,16 +283,14 @@ Plan resolve(const config::Scenario& s, const RunOptions& options, core::Log& lo
   // memory: the heap they take, measured now without GDAL's cached blocks)
   // comes off it, and the strips, GDAL's block cache and the travel-time
   // searches take what is left (see MemoryBudget).
-  const std::size_t heap = core::heap_in_use_bytes();
-  const auto cached = static_cast<std::size_t>(std::max<GIntBig>(0, GDALGetCacheUsed64()));
-  const std::size_t heap_now = heap > cached ? heap - cached : 0;
+  const std::size_t heap_now = core::held_heap_bytes();
   // The searches work in half the working budget and never keep less than
   // the tiles their front can touch.
   std::size_t least_search = 0;
   if (s.sites) least_search = sites::site_search_least_bytes(plan.grid, s);
   if (s.sites && s.allocation && s.allocation->cost != "distance")
     least_search = std::max(least_search, allocation::search_least_bytes(plan.grid, s.allocation->max_travel_min,
-                                                                         road_min_per_m(s)));
+                                                                         sites::road_min_per_m(s)));
   plan.memory = core::MemoryBudget::for_run(s.memory_mb, heap_now > heap_before ? heap_now - heap_before : 0,
                                             plan.villages.villages.size(), 2 * least_search);
   if (plan.memory.short_of_budget())
@@ -432,8 +424,8 @@ void print_plan(const Plan& p, std::ostream& out) {
       out << "straight-line distance up to " << fixed(a.max_distance_m, 0) << " m\n";
     } else {
       // The window at road speed, the fastest move on the travel cost surface.
-      const std::size_t window = allocation::search_window_bytes(p.grid, a.max_travel_min, road_min_per_m(s));
-      const std::size_t least = allocation::search_least_bytes(p.grid, a.max_travel_min, road_min_per_m(s));
+      const std::size_t window = allocation::search_window_bytes(p.grid, a.max_travel_min, sites::road_min_per_m(s));
+      const std::size_t least = allocation::search_least_bytes(p.grid, a.max_travel_min, sites::road_min_per_m(s));
       const std::size_t budget = p.memory.search_bytes();
       // A run has a work folder for the searches' scratch files.
       const auto share = allocation::share_searches(0, budget, true, std::numeric_limits<std::size_t>::max(), window,

@@ -40,14 +40,6 @@ std::string utc_now_iso() {
   return buf;
 }
 
-// The heap in use without GDAL's cached blocks (part of the working budget):
-// what a stage hands on to the next.
-double held_heap_mb() {
-  const double heap = static_cast<double>(core::heap_in_use_bytes());
-  const double cached = static_cast<double>(GDALGetCacheUsed64());
-  return std::max(0.0, heap - cached) / (1024.0 * 1024.0);
-}
-
 // Wall time of each stage, and the peak memory at its end.
 struct StageClock {
   struct Lap {
@@ -60,7 +52,7 @@ struct StageClock {
   void lap(const std::string& name) {
     const auto now = std::chrono::steady_clock::now();
     stages.push_back({name, std::chrono::duration<double>(now - t).count(), core::peak_rss_mb(),
-                      held_heap_mb()});
+                      static_cast<double>(core::held_heap_bytes()) / (1024.0 * 1024.0)});
     t = now;
     // Hand the pages a stage freed back to the system: the many small
     // geometry allocations of a province leave free memory scattered through

@@ -8,6 +8,7 @@
 #include "relocplan/core/error.hpp"
 #include "relocplan/criteria/assessment.hpp"
 #include "relocplan/raster/block_plan.hpp"
+#include "relocplan/sites/site_search.hpp"
 
 namespace relocplan::sites {
 
@@ -62,7 +63,7 @@ SiteCells::SiteCells(GEOSContextHandle_t ctx, const raster::Grid& grid, const Gr
   cultivated_ = static_cast<float>(th.value("landcover", "cultivated_code"));
   hazard_buffer_ = th.value("sites", "hazard_buffer_m");
   min_from_out_ = th.value("sites", "min_distance_from_out_villages_m");
-  road_min_per_m_ = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
+  road_min_per_m_ = road_min_per_m(s);
   b_most_ = th.value("sites", "break_most_suitable");
   b_suit_ = th.value("sites", "break_suitable");
   b_marg_ = th.value("sites", "break_marginal");

@@ -208,13 +208,17 @@ void SiteRasterCollector::write(std::size_t row0, std::size_t nrows, const float
   std::copy(con, con + n, constraints.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
+double road_min_per_m(const config::Scenario& scenario) {
+  return 60.0 / (1000.0 * scenario.thresholds.value("sites", "walk_road_kmh"));
+}
+
 namespace {
 
 // The radius (cells) of the seat search's and the access search's windows:
 // the reach of their bound at road speed, the fastest move.
 std::array<std::size_t, 2> site_search_radii(const raster::Grid& grid, const config::Scenario& scenario) {
   const auto& th = scenario.thresholds;
-  const double fastest_min_per_m = 60.0 / (1000.0 * th.value("sites", "walk_road_kmh"));
+  const double fastest_min_per_m = road_min_per_m(scenario);
   std::array<std::size_t, 2> radii{};
   const char* bounds[2] = {"seat_zero_min", "access_max_min"};
   for (std::size_t i = 0; i < 2; ++i) {

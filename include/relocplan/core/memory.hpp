@@ -17,6 +17,10 @@ double peak_rss_mb();
 // thread, so this measures it.
 std::size_t heap_in_use_bytes();
 
+// The heap in use without GDAL's cached blocks (the block cache belongs to
+// the working budget): what the run's data take at this point.
+std::size_t held_heap_bytes();
+
 // Gives the pages freed by a stage back to the system (glibc's malloc_trim).
 void release_free_memory();
 

@@ -163,6 +163,9 @@ struct SiteLayers {
 // which only the run can count.
 double site_search_bytes(const raster::Grid& grid, std::size_t block_rows, const config::Scenario& scenario,
                          std::size_t search_limit_bytes = 0);
+// Minutes per metre at road speed (sites.walk_road_kmh): the fastest move on
+// the travel cost surface, which bounds how far a travel-time search reaches.
+double road_min_per_m(const config::Scenario& scenario);
 // The least the larger of the seat and access searches keeps, however small
 // its limit: the tiles its front can touch (or its whole window, when that
 // is less).
