@@ -165,7 +165,7 @@ io::RowSource village_rows(const Plan& plan, const std::vector<criteria::Village
   // taking most of the village's households), what is left and why; kept as
   // indexes per village until each row is written.
   struct Allocated {
-    std::vector<std::int64_t> got, best, left;
+    std::vector<std::int64_t> got, left;
     std::vector<std::int64_t> main_site, reason;  // index into sites / solution.unallocated, or -1
   };
   auto al = std::make_shared<Allocated>();
@@ -176,15 +176,15 @@ io::RowSource village_rows(const Plan& plan, const std::vector<criteria::Village
                                        {"unallocated_reason", ColumnType::text}});
     const std::size_t n = plan.villages.villages.size();
     al->got.assign(n, 0);
-    al->best.assign(n, 0);
     al->left.assign(n, 0);
+    std::vector<std::int64_t> best(n, 0);  // households going to the main site so far
     al->main_site.assign(n, -1);
     al->reason.assign(n, -1);
     for (const auto& as : allocated->solution.assignments) {
       const std::size_t vi = allocated->villages[as.village].index;
       al->got[vi] += as.households;
-      if (as.households > al->best[vi]) {
-        al->best[vi] = as.households;
+      if (as.households > best[vi]) {
+        best[vi] = as.households;
         al->main_site[vi] = static_cast<std::int64_t>(as.site);
       }
     }
